@@ -1,0 +1,122 @@
+"""Per-org Craftkit project keys: validated, provisioned once, TTL-cached, single flight."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
+
+from cachetools import TTLCache
+from flask import current_app
+
+from .errors import BffError, InvalidRequest, KeyRejected, ProvisionFailed
+
+T = TypeVar("T")
+MAX_ORG_ID_LENGTH = 200
+
+
+def validate_org_id(org_id: object) -> str:
+    """Return org_id if it is a usable org id, else raise InvalidRequest (no network call).
+
+    An empty id would provision a catch-all org upstream that every unresolved user
+    shares, so empty, blank, over-long and control-character ids never get that far.
+    """
+    if not isinstance(org_id, str) or not org_id.strip():
+        raise InvalidRequest("The org id must be a non-empty string.")
+    if len(org_id) > MAX_ORG_ID_LENGTH:
+        raise InvalidRequest(f"The org id must be at most {MAX_ORG_ID_LENGTH} characters.")
+    if org_id != org_id.strip() or any(unicodedata.category(c)[0] in "CZ" and c != " "
+                                       for c in org_id):
+        raise InvalidRequest("The org id must not contain control characters or "
+                             "surrounding whitespace.")
+    return org_id
+
+
+class _Flight:
+    """One in-progress provision that concurrent callers for the same org wait on."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.key: str | None = None
+        self.error: BaseException | None = None
+
+
+class KeyResolver:
+    """Resolve org ids to project keys with a bounded TTL cache and single flight."""
+
+    def __init__(self, provision: Callable[[str, str], str], *, maxsize: int, ttl: float,
+                 timer: Callable[[], float] = time.monotonic) -> None:
+        self._provision = provision
+        self._cache: TTLCache[str, str] = TTLCache(maxsize=maxsize, ttl=ttl, timer=timer)
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+        self.provision_calls = 0
+
+    def get(self, org_id: str, org_name: str | None = None) -> str:
+        """Return the org's key from the cache, or provision it exactly once."""
+        return self._resolve(validate_org_id(org_id), org_name)[0]
+
+    def call(self, org_id: str, org_name: str | None, action: Callable[[str], T]) -> T:
+        """Run action(key); if Craftkit rejects a cached key, evict it and retry once."""
+        key, cached = self._resolve(validate_org_id(org_id), org_name)
+        try:
+            return action(key)
+        except KeyRejected as error:
+            if not (cached and error.about_key):
+                raise
+            self.evict(org_id, key)
+            key, _ = self._resolve(org_id, org_name)
+            return action(key)
+
+    def evict(self, org_id: str, key: str) -> None:
+        """Forget the org's key, unless it has been replaced by a newer one meanwhile."""
+        with self._lock:
+            if self._cache.get(org_id) == key:
+                del self._cache[org_id]
+
+    def _resolve(self, org_id: str, org_name: str | None) -> tuple[str, bool]:
+        with self._lock:
+            key = self._cache.get(org_id)
+            if key is not None:
+                return key, True
+            flight = self._flights.get(org_id)
+            leader = flight is None
+            if leader:
+                flight = self._flights[org_id] = _Flight()
+        if leader:
+            return self._lead(flight, org_id, org_name or org_id), False
+        flight.done.wait()
+        if flight.key is None:
+            raise _copy_of(flight.error)
+        return flight.key, False
+
+    def _lead(self, flight: _Flight, org_id: str, org_name: str) -> str:
+        try:
+            with self._lock:
+                self.provision_calls += 1
+            flight.key = self._provision(org_id, org_name)
+            with self._lock:
+                self._cache[org_id] = flight.key
+            return flight.key
+        except BaseException as error:
+            flight.error = error
+            raise
+        finally:
+            with self._lock:
+                del self._flights[org_id]
+            flight.done.set()
+
+
+def _copy_of(error: BaseException | None) -> BffError:
+    """Give a waiter its own exception like the leader's (sharing one breaks tracebacks)."""
+    if isinstance(error, BffError):
+        return type(error)(error.message, status=error.status, code=error.code,
+                           upstream_code=error.upstream_code)
+    return ProvisionFailed()
+
+
+def get_org_api_key(org_id: str, org_name: str | None = None) -> str:
+    """Return the Craftkit project key of org_id for the current app."""
+    return current_app.extensions["craftkit_bff"].keys.get(org_id, org_name)

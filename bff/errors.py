@@ -1,0 +1,153 @@
+"""The exception tree of the BFF and the one handler that renders it as JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("bff")
+
+
+class BffError(Exception):
+    """Base of every error the BFF answers with: a status, a code and a safe message."""
+
+    status = 500
+    code = "internal_error"
+    message = "The BFF failed unexpectedly; try again, and report it if it persists."
+
+    def __init__(self, message: str | None = None, *, status: int | None = None,
+                 code: str | None = None, upstream_code: str | None = None) -> None:
+        self.message = message or self.message
+        self.status = status or self.status
+        self.code = code or self.code
+        self.upstream_code = upstream_code
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, str]:
+        body = {"error": self.code, "message": self.message}
+        if self.upstream_code:
+            body["upstream_code"] = self.upstream_code
+        return body
+
+
+class InvalidJson(BffError):
+    status, code = 400, "invalid_json"
+    message = "The request body must be a JSON object."
+
+
+class InvalidRequest(BffError):
+    status, code = 400, "invalid_request"
+
+
+class Unauthenticated(BffError):
+    status, code = 401, "unauthenticated"
+    message = "Sign in first: no valid identity came with this request."
+
+
+class Forbidden(BffError):
+    status, code = 403, "forbidden"
+    message = "You are not allowed to do this."
+
+
+class NotFound(BffError):
+    status, code = 404, "not_found"
+    message = "There is no such route."
+
+
+class MethodNotAllowed(BffError):
+    status, code = 405, "method_not_allowed"
+    message = "This route does not accept that method."
+
+
+class RefreshRejected(BffError):
+    status, code = 409, "craftkit_refresh_rejected"
+    message = "The session can no longer be refreshed; mint a new one."
+
+
+class PayloadTooLarge(BffError):
+    status, code = 413, "payload_too_large"
+    message = "The request body is too large."
+
+
+class UnsupportedMediaType(BffError):
+    status, code = 415, "unsupported_media_type"
+    message = "Send the body as JSON with Content-Type: application/json."
+
+
+class UpstreamRejected(BffError):
+    """Craftkit refused the request (a 4xx): its status, our code, its code beside."""
+
+    status, code = 400, "craftkit_request_failed"
+    message = "Craftkit rejected the request."
+
+
+class KeyRejected(BffError):
+    """Craftkit answered 401/403 to a project key: evict it and retry, else a 502."""
+
+    status, code = 502, "craftkit_upstream_error"
+    message = "Craftkit rejected the BFF's credentials for this org."
+    KEY_CODES = (None, "unauthorized", "forbidden", "invalid_api_key")
+
+    @property
+    def about_key(self) -> bool:
+        """Tell whether Craftkit blamed the key itself (not, say, a renew token)."""
+        return self.upstream_code in self.KEY_CODES
+
+
+class ProvisionFailed(BffError):
+    status, code = 502, "craftkit_provision_failed"
+    message = "The org's Craftkit project could not be resolved; try again shortly."
+
+
+class UpstreamError(BffError):
+    status, code = 502, "craftkit_upstream_error"
+    message = "Craftkit answered with an error or an unreadable response."
+
+
+class UpstreamUnavailable(BffError):
+    status, code = 503, "craftkit_unavailable"
+    message = "Craftkit cannot be reached right now; try again shortly."
+
+
+class UpstreamTimeout(BffError):
+    status, code = 504, "craftkit_timeout"
+    message = "Craftkit did not answer in time; try again shortly."
+
+
+_HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
+                415: UnsupportedMediaType}
+
+
+def render_error(error: BffError):
+    """Turn a BffError into its JSON response (the only place errors are rendered)."""
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render_http_exception(exc: HTTPException):
+    """Render werkzeug's routing errors on BFF routes in the same JSON shape."""
+    error_class = _HTTP_ERRORS.get(exc.code or 500)
+    if error_class is None:
+        return render_error(BffError(status=exc.code, code="http_error",
+                                     message=exc.name + "."))
+    response = render_error(error_class())
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def render_unexpected(exc: Exception):
+    """Log an unexpected failure with its traceback and answer a generic 500."""
+    log.exception("unexpected %s while serving a BFF route", type(exc).__name__)
+    return render_error(BffError())
+
+
+def register_error_handlers(target: Flask) -> None:
+    """Register the JSON error handlers on an app or blueprint."""
+    target.register_error_handler(BffError, render_error)
+    target.register_error_handler(HTTPException, render_http_exception)
+    target.register_error_handler(Exception, render_unexpected)

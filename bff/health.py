@@ -1,0 +1,27 @@
+"""Liveness and readiness endpoints for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+bp = Blueprint("craftkit_health", __name__)
+
+READINESS_TIMEOUT = 2.0
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer 200 while the process can serve requests at all."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Answer 200 when the configuration is valid and Craftkit answers within 2 s."""
+    state = current_app.extensions["craftkit_bff"]
+    reachable = state.upstream.probe(READINESS_TIMEOUT)
+    checks = {"configuration": "ok", "upstream": "ok" if reachable else "unreachable"}
+    response = jsonify(status="ready" if reachable else "not_ready", checks=checks)
+    response.status_code = 200 if reachable else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,199 @@
+"""The one place that speaks HTTP to Craftkit, translating every failure into a BffError.
+
+Threading: one ``requests.Session`` per app, shared by every thread of the process. It is
+configured once at construction and never mutated afterwards (headers go per call and the
+cookie jar refuses every cookie), so the only shared mutable state is urllib3's connection
+pool, which is thread-safe. Each process (gunicorn worker) builds its own after fork.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping
+from http.cookiejar import DefaultCookiePolicy
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from ._version import __version__
+from .errors import (
+    BffError,
+    KeyRejected,
+    ProvisionFailed,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger("bff.upstream")
+
+_SAFE_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
+_RETRY_STATUSES = (502, 503, 504)
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+class Upstream:
+    """A pooled client for Craftkit's admin and embed APIs."""
+
+    def __init__(self, base_url: str, admin_key: str, timeout: tuple[float, float],
+                 pool_size: int = 32) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self._admin_key = admin_key
+        self._session = _pooled_session(base_url, pool_size)
+
+    def provision(self, org_id: str, org_name: str, request_id: str) -> str:
+        """Provision (or look up) the org's project and return its API key."""
+        body = {"externalOrgId": org_id, "orgName": org_name}
+        try:
+            response = self._send("POST", "/v1/admin/provision", self._admin_key, request_id,
+                                  json=body)
+        except BffError as error:
+            if isinstance(error, UpstreamUnavailable | UpstreamTimeout):
+                raise
+            raise ProvisionFailed() from error
+        if response.status_code != 200:
+            log.warning("provision refused: status=%s", response.status_code)
+            raise ProvisionFailed()
+        api_key = _json_object(response).get("apiKey")
+        if not isinstance(api_key, str) or not api_key:
+            raise ProvisionFailed()
+        return api_key
+
+    def call_json(self, method: str, path: str, api_key: str, request_id: str, *,
+                  failure_code: str, json: dict | None = None,
+                  params: Mapping[str, str] | None = None,
+                  headers: Mapping[str, str] | None = None) -> dict:
+        """Call an embed endpoint with a project key and return its JSON object."""
+        response = self._send(method, path, api_key, request_id, json=json, params=params,
+                              headers=headers)
+        _raise_for_status(response, failure_code)
+        return _json_object(response)
+
+    def open_download(self, path: str, api_key: str, request_id: str, *,
+                      failure_code: str, headers: Mapping[str, str] | None = None,
+                      ) -> requests.Response:
+        """Start a streamed download; the caller must close the returned response."""
+        extra = {"Accept-Encoding": "identity", **(headers or {})}
+        response = self._send("GET", path, api_key, request_id, headers=extra, stream=True)
+        if response.status_code != 200:
+            try:
+                _raise_for_status(response, failure_code, limit=16 * 1024)
+            finally:
+                response.close()
+        return response
+
+    def probe(self, timeout: float) -> bool:
+        """Tell whether Craftkit answers at all (any non-5xx status) within timeout."""
+        try:
+            response = self._session.get(self.base_url + "/", timeout=timeout,
+                                         allow_redirects=False)
+            response.close()
+        except requests.RequestException:
+            return False
+        return response.status_code < 500
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._session.close()
+
+    def _send(self, method: str, path: str, bearer: str, request_id: str, *,
+              json: dict | None = None, params: Mapping[str, str] | None = None,
+              headers: Mapping[str, str] | None = None, stream: bool = False,
+              ) -> requests.Response:
+        all_headers = {"Authorization": f"Bearer {bearer}", "X-Request-ID": request_id,
+                       "Accept": "application/json", **(headers or {})}
+        started = time.perf_counter()
+        try:
+            response = self._session.request(method, self.base_url + path, json=json,
+                                             params=params, headers=all_headers,
+                                             timeout=self.timeout, stream=stream,
+                                             allow_redirects=False)
+        except requests.ConnectTimeout as error:
+            raise UpstreamUnavailable() from error
+        except requests.Timeout as error:
+            raise UpstreamTimeout() from error
+        except requests.ConnectionError as error:
+            if _is_read_timeout(error):
+                raise UpstreamTimeout() from error
+            raise UpstreamUnavailable() from error
+        except requests.RequestException as error:
+            raise UpstreamError() from error
+        log.debug("upstream %s %s -> %s in %.1f ms", method, path, response.status_code,
+                  (time.perf_counter() - started) * 1000)
+        return response
+
+
+def stream_body(response: requests.Response, chunk_size: int = DOWNLOAD_CHUNK) -> Iterator[bytes]:
+    """Yield the raw body in chunks; a short or broken body raises, aborting the transfer."""
+    try:
+        yield from response.raw.stream(chunk_size, decode_content=False)
+    finally:
+        response.close()
+
+
+def _pooled_session(base_url: str, pool_size: int) -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = f"craftkit-bff/{__version__}"
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.trust_env = False
+    # Retries only where safe. A refused connection sent nothing, so one connect retry is
+    # safe for any method. Gateway statuses are retried for GETs and for the idempotent
+    # provision POST only. Read timeouts are never retried: a slow upstream costs one
+    # timeout, not three.
+    safe = Retry(total=2, connect=1, read=0, status=2, other=0, backoff_factor=0.1,
+                 status_forcelist=_RETRY_STATUSES, allowed_methods=frozenset({"GET", "HEAD"}),
+                 raise_on_status=False, respect_retry_after_header=False)
+    provision = safe.new(allowed_methods=frozenset({"POST"}))
+    session.mount(base_url + "/", HTTPAdapter(pool_maxsize=pool_size, max_retries=safe))
+    session.mount(base_url + "/v1/admin/provision",
+                  HTTPAdapter(pool_maxsize=pool_size, max_retries=provision))
+    return session
+
+
+def _is_read_timeout(error: requests.ConnectionError) -> bool:
+    # With read retries at zero, urllib3 wraps a read timeout in MaxRetryError, which
+    # requests re-raises as a plain ConnectionError.
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
+def _json_object(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        raise UpstreamError() from None
+    if not isinstance(body, dict):
+        raise UpstreamError()
+    return body
+
+
+def _upstream_code(response: requests.Response, limit: int | None) -> str | None:
+    try:
+        raw = response.raw.read(limit) if limit else response.content
+        body = requests.compat.json.loads(raw or b"{}")
+    except (ValueError, requests.RequestException, OSError):
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else error
+    return code if isinstance(code, str) and _SAFE_CODE.fullmatch(code) else None
+
+
+def _raise_for_status(response: requests.Response, failure_code: str,
+                      limit: int | None = None) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    upstream_code = _upstream_code(response, limit)
+    log.info("upstream refused: status=%s code=%s", status, upstream_code)
+    if status in (401, 403):
+        raise KeyRejected(upstream_code=upstream_code)
+    if 400 <= status < 500:
+        raise UpstreamRejected(status=status, code=failure_code, upstream_code=upstream_code,
+                               message=f"Craftkit rejected the request ({status}).")
+    raise UpstreamError()

@@ -1,0 +1,49 @@
+"""Unit-test fixtures: the BFF with Craftkit mocked by a strict ``responses`` fixture."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import responses
+
+from bff import create_app
+
+from .support import ADMIN_KEY, BASE, JWT_SECRET, SECRETS
+
+
+@pytest.fixture
+def config():
+    return {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE + "/",
+            "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_TIMEOUT": "0.5,1",
+            "TESTING": True}
+
+
+@pytest.fixture
+def app(config, monkeypatch):
+    for name in ("CRAFTKIT_ADMIN_KEY", "CRAFTKIT_BASE_URL", "CRAFTKIT_CATALOG_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def upstream():
+    """Craftkit, strictly mocked: every registered call must happen, nothing else may."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(caplog):
+    """Fail any test whose log records mention a key or a token."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for record in caplog.records:
+        text = record.getMessage() + str(record.__dict__.get("exc_text") or "")
+        leaked = [secret for secret in SECRETS if secret in text]
+        assert not leaked, f"secret in log record {record.name}: {record.getMessage()!r}"
