@@ -1,0 +1,76 @@
+"""A local Craftkit-compatible server for the demo, the tests and offline work."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from flask import Flask
+
+from . import (
+    admin_api,
+    catalogs_api,
+    data_api,
+    iframe_api,
+    iframe_pages,
+    projects_api,
+    sessions_api,
+)
+from .auth import account_id_for
+from .config import load_config
+from .crypto import Sealer, hash_key
+from .errors import register_error_handlers
+from .store import Store
+
+__all__ = ["create_emulator_app", "serve"]
+log = logging.getLogger(__name__)
+
+
+def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the emulator app; config keys override the CRAFTKIT_* environment."""
+    # Settings: defaults, then the environment, then the caller's dict.
+    settings = load_config(config)
+    app = Flask(__name__, static_url_path="/embed/static")
+    app.config.update(settings)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # One store, one sealer and the account table per app, never on module globals.
+    app.extensions["craftkit_emulator"] = {
+        "store": Store(settings["DATA_PATH"]),
+        "sealer": Sealer(settings["ADMIN_KEY"]),
+        "accounts": {hash_key(key): account_id_for(key) for key in settings["ACCOUNT_KEYS"]},
+    }
+    # Errors become the {"error": {"code", "message"}} envelope in one place.
+    register_error_handlers(app)
+    for module in (admin_api, projects_api, sessions_api, data_api, catalogs_api,
+                   iframe_api, iframe_pages):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def serve(host: str, port: int, data: str | None) -> None:
+    """Run the emulator until interrupted; exit 2 when CRAFTKIT_ADMIN_KEY is unset."""
+    from werkzeug.serving import make_server
+
+    try:
+        app = create_emulator_app({"DATA_PATH": data})
+    except RuntimeError as e:
+        sys.stderr.write(f"craftkit-bff emulator: {e}\n")
+        raise SystemExit(2) from None
+    server = make_server(host, port, app, threaded=True)
+    url = f"http://{host}:{server.server_port}"
+    lines = [f"Craftkit emulator listening on {url}"]
+    if data:
+        lines.append(f"State is kept in {data}")
+    generated = app.config["GENERATED_ACCOUNT_KEY"]
+    if generated:
+        lines.append(f"Generated account key (set CRAFTKIT_EMULATOR_ACCOUNT_KEYS to fix one): "
+                     f"{generated}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
