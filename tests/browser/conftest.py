@@ -1,0 +1,65 @@
+"""Fixtures for the browser tests: one Chromium and one rig per session, a fresh page per test."""
+
+import os
+
+import pytest
+
+from .rig import EmbedPage, Rig
+
+CHROMIUM = os.environ.get("CRAFTKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium, driven by Playwright; skips when it is not installed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install the Debian 'chromium' package to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def rig():
+    rig = Rig()
+    yield rig
+    rig.stop()
+
+
+@pytest.fixture
+def bff(rig):
+    """The fake BFF, reset to answer every call with success and a 600 s session."""
+    rig.bff.reset()
+    return rig.bff
+
+
+@pytest.fixture
+def page(browser, bff):
+    """A page in a fresh browser context; the test fails if the page throws an uncaught error."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def embed(page, rig):
+    """The host page driver: ``embed.open(tenant="org-a")`` shows a <craftkit-embed>."""
+    return EmbedPage(page, rig)
