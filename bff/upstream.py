@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -60,7 +61,10 @@ class Upstream:
         if response.status_code != 200:
             log.warning("provision refused: status=%s", response.status_code)
             raise ProvisionFailed()
-        api_key = _json_object(response).get("apiKey")
+        try:
+            api_key = _json_object(response).get("apiKey")
+        except UpstreamError as error:
+            raise ProvisionFailed() from error
         if not isinstance(api_key, str) or not api_key:
             raise ProvisionFailed()
         return api_key
@@ -122,7 +126,7 @@ class Upstream:
             if _is_read_timeout(error):
                 raise UpstreamTimeout() from error
             raise UpstreamUnavailable() from error
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise UpstreamError() from error
         log.debug("upstream %s %s -> %s in %.1f ms", method, path, response.status_code,
                   (time.perf_counter() - started) * 1000)

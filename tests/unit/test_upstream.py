@@ -1,0 +1,113 @@
+"""The upstream client: headers it sends, retries, and every failure's mapped error."""
+
+import pytest
+import requests
+from urllib3.exceptions import ProtocolError
+
+from bff import __version__
+
+from .support import BASE, bearer, expect_provision, post_json, session_payload
+
+TEMPLATES = BASE + "/v1/embed/builder/templates"
+
+
+def test_upstream_calls_carry_user_agent_and_request_id(client, upstream):
+    expect_provision(upstream)
+    upstream.get(TEMPLATES, json={"data": []})
+    response = client.get("/api/craftkit/templates",
+                          headers={**bearer(), "X-Request-ID": "req-123"})
+    assert response.headers["X-Request-ID"] == "req-123"
+    for call in upstream.calls:
+        assert call.request.headers["User-Agent"] == f"craftkit-bff/{__version__}"
+        assert call.request.headers["X-Request-ID"] == "req-123"
+
+
+def test_malformed_request_id_is_replaced(client, upstream):
+    expect_provision(upstream)
+    upstream.get(TEMPLATES, json={"data": []})
+    response = client.get("/api/craftkit/templates",
+                          headers={**bearer(), "X-Request-ID": "bad id\twith spaces"})
+    assert response.headers["X-Request-ID"] != "bad id\twith spaces"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize(("failure", "status", "code"), [
+    (requests.ConnectTimeout("connect timed out"), 503, "craftkit_unavailable"),
+    (requests.ReadTimeout("read timed out"), 504, "craftkit_timeout"),
+    (requests.ConnectionError("refused"), 503, "craftkit_unavailable"),
+    (requests.exceptions.ChunkedEncodingError("broken"), 502, "craftkit_upstream_error"),
+])
+def test_transport_failures_map_to_the_error_table(client, upstream, failure, status, code):
+    expect_provision(upstream)
+    upstream.post(BASE + "/v1/embed/sessions", body=failure)
+    response = post_json(client, "/session", {"mode": "create"})
+    assert response.status_code == status
+    assert response.json["error"] == code
+    # ...and the next request works normally.
+    upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
+    assert post_json(client, "/session", {"mode": "create"}).status_code == 200
+
+
+@pytest.mark.parametrize(("failure", "status", "code"), [
+    (requests.ConnectionError("refused"), 503, "craftkit_unavailable"),
+    (requests.ReadTimeout("slow"), 504, "craftkit_timeout"),
+])
+def test_provision_transport_failures_keep_their_meaning(client, upstream, failure, status,
+                                                         code):
+    upstream.post(BASE + "/v1/admin/provision", body=failure)
+    response = post_json(client, "/session", {"mode": "create"})
+    assert response.status_code == status
+    assert response.json["error"] == code
+
+
+@pytest.mark.parametrize("answer", [{"status": 500, "json": {"error": "boom"}},
+                                    {"status": 200, "body": "<html>oops</html>"},
+                                    {"status": 200, "json": ["not", "an", "object"]},
+                                    {"status": 302, "headers": {"Location": "/elsewhere"}}])
+def test_upstream_errors_and_garbage_are_502(client, upstream, answer):
+    expect_provision(upstream)
+    upstream.get(TEMPLATES, **answer)
+    response = client.get("/api/craftkit/templates", headers=bearer())
+    assert response.status_code == 502
+    assert response.json["error"] == "craftkit_upstream_error"
+    assert "boom" not in response.get_data(as_text=True)
+
+
+def test_gets_are_retried_on_gateway_errors(client, upstream):
+    expect_provision(upstream)
+    upstream.get(TEMPLATES, status=503)
+    upstream.get(TEMPLATES, status=504)
+    upstream.get(TEMPLATES, json={"data": []})
+    assert client.get("/api/craftkit/templates", headers=bearer()).status_code == 200
+
+
+def test_session_posts_are_not_retried_on_gateway_errors(client, upstream):
+    expect_provision(upstream)
+    upstream.post(BASE + "/v1/embed/sessions", status=503)
+    response = post_json(client, "/session", {"mode": "create"})
+    assert response.status_code == 502
+    assert len([c for c in upstream.calls if c.request.url.endswith("/sessions")]) == 1
+
+
+def test_raw_urllib3_failure_is_still_a_json_502(client, upstream):
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/renders/r1/download", body=ProtocolError("reset"))
+    response = client.get("/api/craftkit/renders/r1/download", headers=bearer())
+    assert response.status_code == 502
+    assert response.json["error"] == "craftkit_upstream_error"
+
+
+def test_readiness_reports_upstream_state(client, upstream):
+    upstream.get(BASE + "/", status=404)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["checks"] == {"configuration": "ok", "upstream": "ok"}
+    upstream.get(BASE + "/", body=requests.ConnectionError("down"))
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503
+    assert not_ready.json["checks"]["upstream"] == "unreachable"
+    assert "ck_" not in not_ready.get_data(as_text=True)
+
+
+def test_liveness_needs_no_identity_or_upstream(client, upstream):
+    assert client.get("/healthz").json == {"status": "ok"}
