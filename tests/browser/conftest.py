@@ -20,7 +20,10 @@ CHROMIUM_ARGS = [
 def browser():
     """Headless Debian Chromium, driven by Playwright; skips when it is not installed."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install the Debian 'chromium' package to run browser tests")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: install the Debian 'chromium' package "
+            "(or set CRAFTKIT_CHROMIUM) to run the browser tests"
+        )
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

@@ -35,7 +35,9 @@ class ServerThread:
     """Serve a WSGI app on a free 127.0.0.1 port until ``stop()``."""
 
     def __init__(self, app):
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        self._server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+        )
         self.origin = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -61,8 +63,9 @@ class FakeBff:
 
     Successful answers are numbered per route: the n-th ``/session`` call returns
     ``session_token="tok-s<n>"``, ``renew_token="sealed-s<n>"`` and an ``iframe_url`` of
-    ``{frame_origin}/frame?session=s<n>`` (plus ``&tenant=`` when one was sent); the n-th ``/refresh`` call returns ``tok-r<n>`` and
-    ``sealed-r<n>``. ``fail()`` queues error answers that are served before the next successes.
+    ``{frame_origin}/frame?session=s<n>`` (plus ``&tenant=`` when one was sent); the n-th
+    ``/refresh`` call returns ``tok-r<n>`` and ``sealed-r<n>``. ``fail()`` queues error answers
+    that are served before the next successes.
     """
 
     def __init__(self):
@@ -150,7 +153,9 @@ HOST_PAGE = """<!doctype html>
   window.craftkit = craftkit;
   window.craftkitEvents = [];
   for (const type of %(events)s) {
-    document.addEventListener(type, (event) => window.craftkitEvents.push({ type, detail: event.detail }));
+    document.addEventListener(type, (event) => {
+      window.craftkitEvents.push({ type, detail: event.detail });
+    });
   }
   // Every query parameter but "manual" becomes an attribute of a <craftkit-embed>.
   const params = new URLSearchParams(location.search);
@@ -197,10 +202,12 @@ FRAME_PAGE = """<!doctype html>
 <input data-testid="draft" aria-label="Draft">
 <script>
   const parentOrigin = %(parent_origin)s;
-  document.getElementById("session").textContent = new URLSearchParams(location.search).get("session");
+  const session = new URLSearchParams(location.search).get("session");
+  document.getElementById("session").textContent = session;
   window.received = [];
   window.addEventListener("message", (event) => {
-    window.received.push({ origin: event.origin, data: event.data, fromParent: event.source === window.parent });
+    const fromParent = event.source === window.parent;
+    window.received.push({ origin: event.origin, data: event.data, fromParent });
   });
   // Post to the embedding page (or to the opener, from a popup), as Craftkit's pages do.
   window.send = (message, target = "parent") => {
@@ -281,7 +288,8 @@ class EmbedPage:
         """Wait until the element frames the session numbered ``session`` (e.g. ``"s2"``)."""
         self.page.wait_for_function(
             """(session) => {
-                const frame = document.querySelector('craftkit-embed')?.shadowRoot?.querySelector('iframe');
+                const element = document.querySelector('craftkit-embed');
+                const frame = element?.shadowRoot?.querySelector('iframe');
                 return frame && new URL(frame.src).searchParams.get('session') === session;
             }""",
             arg=session,
@@ -304,7 +312,7 @@ class EmbedPage:
 
     def wait_for_events(self, type, count=1, timeout=5000):
         self.page.wait_for_function(
-            "([type, count]) => window.craftkitEvents.filter((e) => e.type === type).length >= count",
+            "([t, n]) => window.craftkitEvents.filter((event) => event.type === t).length >= n",
             arg=[type, count],
             timeout=timeout,
         )

@@ -138,13 +138,17 @@ def test_removing_the_element_removes_its_listeners_and_stops_its_session(embed,
     window_before = embed.listener_counts("window")
     document_before = embed.listener_counts("document")
 
-    embed.page.evaluate("document.getElementById('app').append(document.createElement('craftkit-embed'))")
+    embed.page.evaluate(
+        "document.getElementById('app').append(document.createElement('craftkit-embed'))"
+    )
     embed.wait_for_state("ready")
     window_during = embed.listener_counts("window")
     assert window_during.get("message", 0) == window_before.get("message", 0) + 1
     assert window_during.get("online", 0) == window_before.get("online", 0) + 1
     document_during = embed.listener_counts("document")
-    assert document_during.get("visibilitychange", 0) == document_before.get("visibilitychange", 0) + 1
+    assert (
+        document_during.get("visibilitychange", 0) == document_before.get("visibilitychange", 0) + 1
+    )
 
     embed.page.evaluate(f"{ELEMENT}.remove()")
 
@@ -229,7 +233,8 @@ def test_mount_uses_the_fetch_seam_for_the_default_callbacks(embed, bff):
                 tenant: 'org-a',
                 endpoint: '/api/craftkit/',
                 fetch: (url, init) => {
-                    window.fetched.push({ url, credentials: init.credentials, headers: init.headers });
+                    const { credentials, headers } = init;
+                    window.fetched.push({ url, credentials, headers });
                     return fetch(url, init);
                 },
             });
@@ -251,7 +256,13 @@ def test_mount_explains_a_missing_container(embed):
     embed.open(manual=1)
 
     message = embed.page.evaluate(
-        "() => { try { craftkit.mount('#nowhere'); } catch (error) { return `${error.name}: ${error.message}`; } }"
+        """() => {
+            try {
+                craftkit.mount('#nowhere');
+            } catch (error) {
+                return `${error.name}: ${error.message}`;
+            }
+        }"""
     )
 
     assert message.startswith("TypeError: mount() needs an element or a selector that matches one")
