@@ -38,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=5001)
     emulator.add_argument("--data", metavar="FILE", help="persist state in this SQLite file")
     emulator.set_defaults(run=_emulator)
+
+    demo = commands.add_parser("demo", help="run the emulator and the BFF with a demo host "
+                               "page on two local origins (nothing to configure)")
+    demo.add_argument("--port", type=int, default=5000, help="the demo page's port")
+    demo.add_argument("--emulator-port", type=int, default=5001, help="the emulator's port")
+    demo.add_argument("--session-ttl", type=int, default=900, metavar="SECONDS",
+                      help="embed session lifetime (short values show refreshes)")
+    demo.set_defaults(run=_demo)
     return parser
 
 
@@ -53,6 +61,12 @@ def _emulator(args: argparse.Namespace) -> int:
 
     serve(args.host, args.port, args.data)
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo_stack import run_demo
+
+    return run_demo(args.port, args.emulator_port, args.session_ttl)
 
 
 if __name__ == "__main__":
