@@ -22,6 +22,9 @@ DEFAULTS: dict[str, object] = {
     "CRAFTKIT_MAX_BODY": 64 * 1024,
     "CRAFTKIT_URL_PREFIX": "/api/craftkit",
     "CRAFTKIT_OPS_ROUTES": True,
+    "CRAFTKIT_METRICS": False,
+    "CRAFTKIT_BREAKER_THRESHOLD": 5,
+    "CRAFTKIT_BREAKER_RESET": 5.0,
     "CRAFTKIT_AUTH_JWT_SECRET": None,
     "CRAFTKIT_AUTH_JWT_PUBLIC_KEY": None,
     "CRAFTKIT_AUTH_JWT_AUDIENCE": None,
@@ -52,6 +55,9 @@ class Settings:
     max_body: int
     url_prefix: str
     ops_routes: bool
+    metrics: bool
+    breaker_threshold: int
+    breaker_reset: float
     jwt_secret: str | None
     jwt_public_key: str | None
     jwt_audience: str | None
@@ -89,6 +95,9 @@ def settings_from(config: Mapping[str, object]) -> Settings:
         max_body=_number(config, "CRAFTKIT_MAX_BODY", int, minimum=1024),
         url_prefix="/" + str(config.get("CRAFTKIT_URL_PREFIX") or "").strip("/"),
         ops_routes=_flag(config, "CRAFTKIT_OPS_ROUTES"),
+        metrics=_flag(config, "CRAFTKIT_METRICS"),
+        breaker_threshold=_number(config, "CRAFTKIT_BREAKER_THRESHOLD", int, minimum=1),
+        breaker_reset=_number(config, "CRAFTKIT_BREAKER_RESET", float, minimum=0.1),
         jwt_secret=_text(config, "CRAFTKIT_AUTH_JWT_SECRET"),
         jwt_public_key=_text(config, "CRAFTKIT_AUTH_JWT_PUBLIC_KEY"),
         jwt_audience=_text(config, "CRAFTKIT_AUTH_JWT_AUDIENCE"),

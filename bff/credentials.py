@@ -12,6 +12,7 @@ from cachetools import TTLCache
 from flask import current_app
 
 from .errors import BffError, InvalidRequest, KeyRejected, ProvisionFailed
+from .metrics import Metrics
 
 T = TypeVar("T")
 MAX_ORG_ID_LENGTH = 200
@@ -47,8 +48,10 @@ class KeyResolver:
     """Resolve org ids to project keys with a bounded TTL cache and single flight."""
 
     def __init__(self, provision: Callable[[str, str], str], *, maxsize: int, ttl: float,
-                 timer: Callable[[], float] = time.monotonic) -> None:
+                 timer: Callable[[], float] = time.monotonic,
+                 metrics: Metrics | None = None) -> None:
         self._provision = provision
+        self._metrics = metrics or Metrics(enabled=False)
         self._cache: TTLCache[str, str] = TTLCache(maxsize=maxsize, ttl=ttl, timer=timer)
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
@@ -79,6 +82,7 @@ class KeyResolver:
     def _resolve(self, org_id: str, org_name: str | None) -> tuple[str, bool]:
         with self._lock:
             key = self._cache.get(org_id)
+            self._metrics.key_lookup(hit=key is not None)
             if key is not None:
                 return key, True
             flight = self._flights.get(org_id)
@@ -96,6 +100,7 @@ class KeyResolver:
         try:
             with self._lock:
                 self.provision_calls += 1
+            self._metrics.provision()
             flight.key = self._provision(org_id, org_name)
             with self._lock:
                 self._cache[org_id] = flight.key

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from flask import Flask
 
 from . import api, health
+from .breaker import CircuitBreaker
 from .config import DEFAULTS, Settings, settings_from
 from .credentials import KeyResolver
 from .identity import IdentityLoader, default_identity_loader
+from .metrics import Metrics
 from .requestlog import request_id
 from .sealing import Sealer
 from .upstream import Upstream
@@ -24,6 +26,7 @@ class BffState:
     keys: KeyResolver
     sealer: Sealer
     identity_loader: IdentityLoader
+    metrics: Metrics
 
 
 class CraftkitBFF:
@@ -48,9 +51,13 @@ class CraftkitBFF:
 
 def build_state(settings: Settings, identity_loader: IdentityLoader | None = None) -> BffState:
     """Build the upstream client, key resolver and sealer for one app."""
-    upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout)
+    metrics = Metrics(settings.metrics)
+    breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
+                             on_change=metrics.circuit)
+    upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
+                        breaker=breaker, metrics=metrics)
     keys = KeyResolver(lambda org_id, name: upstream.provision(org_id, name, request_id()),
-                       maxsize=settings.key_cache_size, ttl=settings.key_ttl)
+                       maxsize=settings.key_cache_size, ttl=settings.key_ttl, metrics=metrics)
     sealer = Sealer(settings.seal_secret, settings.seal_secret_label, settings.seal_ttl)
     loader = identity_loader or default_identity_loader(settings)
-    return BffState(settings, upstream, keys, sealer, loader)
+    return BffState(settings, upstream, keys, sealer, loader, metrics)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+
+from .errors import NotFound, render_error
+from .metrics import exposition
 
 bp = Blueprint("craftkit_health", __name__)
 
@@ -25,3 +28,12 @@ def readyz():
     response.status_code = 200 if reachable else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/metrics")
+def metrics():
+    """Expose Prometheus metrics when CRAFTKIT_METRICS is on; 404 otherwise."""
+    if not current_app.extensions["craftkit_bff"].settings.metrics:
+        return render_error(NotFound())
+    body, content_type = exposition()
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

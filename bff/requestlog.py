@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
 log = logging.getLogger("bff.request")
 
@@ -31,7 +31,11 @@ def request_id() -> str:
 def log_request(response: Response) -> Response:
     """Log method, path, status, duration, org and request id; echo the id to the caller."""
     started = g.get("craftkit_started", time.perf_counter())
-    duration_ms = (time.perf_counter() - started) * 1000
+    seconds = time.perf_counter() - started
+    duration_ms = seconds * 1000
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    current_app.extensions["craftkit_bff"].metrics.request(route, request.method,
+                                                           response.status_code, seconds)
     org_id = g.get("craftkit_org_id", "-")
     rid = g.get("craftkit_request_id", "-")
     log.info("%s %s %s %.1fms org=%s request_id=%s", request.method, request.path,

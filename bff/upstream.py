@@ -21,6 +21,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from ._version import __version__
+from .breaker import CircuitBreaker
 from .errors import (
     BffError,
     KeyRejected,
@@ -30,6 +31,7 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from .metrics import Metrics
 
 log = logging.getLogger("bff.upstream")
 
@@ -42,9 +44,12 @@ class Upstream:
     """A pooled client for Craftkit's admin and embed APIs."""
 
     def __init__(self, base_url: str, admin_key: str, timeout: tuple[float, float],
-                 pool_size: int = 32) -> None:
+                 pool_size: int = 32, breaker: CircuitBreaker | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.base_url = base_url
         self.timeout = timeout
+        self.breaker = breaker or CircuitBreaker()
+        self.metrics = metrics or Metrics(enabled=False)
         self._admin_key = admin_key
         self._session = _pooled_session(base_url, pool_size)
 
@@ -110,6 +115,9 @@ class Upstream:
               json: dict | None = None, params: Mapping[str, str] | None = None,
               headers: Mapping[str, str] | None = None, stream: bool = False,
               ) -> requests.Response:
+        if not self.breaker.allow():
+            raise UpstreamUnavailable("Craftkit is failing; the BFF paused calls to it for a "
+                                      "few seconds. Try again shortly.")
         all_headers = {"Authorization": f"Bearer {bearer}", "X-Request-ID": request_id,
                        "Accept": "application/json", **(headers or {})}
         started = time.perf_counter()
@@ -118,18 +126,19 @@ class Upstream:
                                              params=params, headers=all_headers,
                                              timeout=self.timeout, stream=stream,
                                              allow_redirects=False)
-        except requests.ConnectTimeout as error:
-            raise UpstreamUnavailable() from error
-        except requests.Timeout as error:
-            raise UpstreamTimeout() from error
-        except requests.ConnectionError as error:
-            if _is_read_timeout(error):
-                raise UpstreamTimeout() from error
-            raise UpstreamUnavailable() from error
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
-            raise UpstreamError() from error
+            self.breaker.record_failure()
+            failure = _translate(error)
+            self.metrics.upstream(path, failure.code, time.perf_counter() - started)
+            raise failure from error
+        if response.status_code in _RETRY_STATUSES:
+            self.breaker.record_failure()
+        else:
+            self.breaker.record_success()
+        elapsed = time.perf_counter() - started
+        self.metrics.upstream(path, str(response.status_code), elapsed)
         log.debug("upstream %s %s -> %s in %.1f ms", method, path, response.status_code,
-                  (time.perf_counter() - started) * 1000)
+                  elapsed * 1000)
         return response
 
 
@@ -158,6 +167,17 @@ def _pooled_session(base_url: str, pool_size: int) -> requests.Session:
     session.mount(base_url + "/v1/admin/provision",
                   HTTPAdapter(pool_maxsize=pool_size, max_retries=provision))
     return session
+
+
+def _translate(error: Exception) -> BffError:
+    """Map a transport exception to the error table (timeouts vs unreachable vs broken)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return UpstreamUnavailable()
+    if isinstance(error, requests.Timeout):
+        return UpstreamTimeout()
+    if isinstance(error, requests.ConnectionError):
+        return UpstreamTimeout() if _is_read_timeout(error) else UpstreamUnavailable()
+    return UpstreamError()
 
 
 def _is_read_timeout(error: requests.ConnectionError) -> bool:

@@ -38,7 +38,7 @@ def free_port() -> int:
 
 @contextmanager
 def run_process(args: list[str], env: dict[str, str], ready_url: str,
-                timeout: float = 20) -> Iterator[subprocess.Popen]:
+                timeout: float = 60) -> Iterator[subprocess.Popen]:
     """Start a server process, wait until ready_url answers, and stop it afterwards."""
     process = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)

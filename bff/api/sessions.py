@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, jsonify
 
 from ..errors import (
+    BffError,
     Forbidden,
     InvalidRequest,
     KeyRejected,
@@ -56,17 +57,28 @@ def refresh_session():
     if grant.user_id != identity.user_id or grant.org_id not in identity.orgs:
         raise Forbidden("This session belongs to another user or an org you left.")
     org_name = choose_org(identity, grant.org_id)[1]
-    try:
-        data = call_json(grant.org_id, org_name, "POST", "/v1/embed/sessions/refresh",
-                         "craftkit_refresh_failed", json={"renewToken": grant.renew_token})
-    except KeyRejected as error:
-        # A renew token of another partner, reused or expired: Craftkit answers 401.
-        raise RefreshRejected() from error
-    except UpstreamRejected as error:
-        if error.status == 429:
-            raise
-        raise RefreshRejected() from error
+    data = _refresh_upstream(grant.org_id, org_name, grant.renew_token)
     return session_response(data, grant.org_id, identity.user_id)
+
+
+def _refresh_upstream(org_id: str, org_name: str, renew_token: str) -> dict:
+    """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint)."""
+    metrics = current_app.extensions["craftkit_bff"].metrics
+    try:
+        data = call_json(org_id, org_name, "POST", "/v1/embed/sessions/refresh",
+                         "craftkit_refresh_failed", json={"renewToken": renew_token})
+    except (KeyRejected, UpstreamRejected) as error:
+        # Another partner's, a reused or an expired renew token: Craftkit answers 401/4xx.
+        if error.status == 429:
+            metrics.refresh("failed")
+            raise
+        metrics.refresh("rejected")
+        raise RefreshRejected() from error
+    except BffError:
+        metrics.refresh("failed")
+        raise
+    metrics.refresh("ok")
+    return data
 
 
 def session_body(identity: Identity, org_id: str, org_name: str, body: dict) -> dict:

@@ -1,0 +1,88 @@
+"""Prometheus metrics for operators: requests, upstream calls, key cache, refreshes, circuit.
+
+Off by default (``CRAFTKIT_METRICS=true`` turns it on): a disabled app records nothing,
+so the hot path pays nothing. Under gunicorn, set ``PROMETHEUS_MULTIPROC_DIR`` (the shipped
+gunicorn.conf.py does) and /metrics aggregates every worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_RENDER_PATH = re.compile(r"/renders/[^/]+/")
+
+REQUESTS = Counter("craftkit_bff_requests_total", "BFF requests answered.",
+                   ["route", "method", "status"])
+REQUEST_SECONDS = Histogram("craftkit_bff_request_duration_seconds",
+                            "Time to answer a BFF request (first byte for downloads).",
+                            ["route"], buckets=_BUCKETS)
+UPSTREAM_SECONDS = Histogram("craftkit_bff_upstream_duration_seconds",
+                             "Time Craftkit took to answer, by endpoint and outcome.",
+                             ["endpoint", "outcome"], buckets=_BUCKETS)
+KEY_CACHE = Counter("craftkit_bff_key_cache_total", "Org key lookups by result.", ["result"])
+PROVISIONS = Counter("craftkit_bff_provision_calls_total", "Provision calls made to Craftkit.")
+REFRESHES = Counter("craftkit_bff_refresh_total", "Session refreshes by outcome.", ["outcome"])
+CIRCUIT_OPEN = Gauge("craftkit_bff_circuit_open",
+                     "1 while the circuit to Craftkit is open or half open.",
+                     multiprocess_mode="livemax")
+
+
+class Metrics:
+    """Record BFF metrics when enabled; every method is a no-op otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count a BFF request and its duration."""
+        if self.enabled:
+            REQUESTS.labels(route, method, str(status)).inc()
+            REQUEST_SECONDS.labels(route).observe(seconds)
+
+    def upstream(self, path: str, outcome: str, seconds: float) -> None:
+        """Observe one upstream call (outcome: the status, or the failure's code)."""
+        if self.enabled:
+            UPSTREAM_SECONDS.labels(_RENDER_PATH.sub("/renders/{id}/", path),
+                                    outcome).observe(seconds)
+
+    def key_lookup(self, hit: bool) -> None:
+        """Count a key-cache hit or miss."""
+        if self.enabled:
+            KEY_CACHE.labels("hit" if hit else "miss").inc()
+
+    def provision(self) -> None:
+        """Count a provision call."""
+        if self.enabled:
+            PROVISIONS.inc()
+
+    def refresh(self, outcome: str) -> None:
+        """Count a refresh: ok, rejected or failed."""
+        if self.enabled:
+            REFRESHES.labels(outcome).inc()
+
+    def circuit(self, state: str) -> None:
+        """Track whether the circuit is open."""
+        if self.enabled:
+            CIRCUIT_OPEN.set(0 if state == "closed" else 1)
+
+
+def exposition() -> tuple[bytes, str]:
+    """Return the metrics text and its content type, across workers when multiprocess."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,51 @@
+"""/metrics: 404 unless enabled; request, upstream, key-cache, refresh and circuit figures."""
+
+from bff import create_app
+
+from .support import BASE, expect_provision, post_json, session_payload
+
+
+def metric(text, name, **labels):
+    """Return the value of one sample in Prometheus text, 0 if absent."""
+    for line in text.splitlines():
+        if line.startswith(name + "{" if labels else name + " "):
+            if all(f'{k}="{v}"' in line for k, v in labels.items()):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_is_404_unless_enabled(client, upstream):
+    response = client.get("/metrics")
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+
+
+def test_metrics_count_requests_keys_refreshes_and_upstream(config, upstream):
+    client = create_app({**config, "CRAFTKIT_METRICS": "true"}).test_client()
+    before = client.get("/metrics").get_data(as_text=True)
+    expect_provision(upstream)
+    upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
+    upstream.post(BASE + "/v1/embed/sessions/refresh", json=session_payload())
+    sealed = post_json(client, "/session", {"mode": "create"}).json["renew_token"]
+    post_json(client, "/session", {"mode": "edit"})
+    post_json(client, "/refresh", {"renewToken": sealed})
+    post_json(client, "/refresh", {"renewToken": "v1.forged"})
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain")
+    after = response.get_data(as_text=True)
+
+    def grew(name, **labels):
+        return metric(after, name, **labels) - metric(before, name, **labels)
+
+    assert grew("craftkit_bff_requests_total", route="/api/craftkit/session", method="POST",
+                status="200") == 1
+    assert grew("craftkit_bff_requests_total", route="/api/craftkit/session", status="400") == 1
+    assert grew("craftkit_bff_provision_calls_total") == 1
+    assert grew("craftkit_bff_key_cache_total", result="miss") == 1
+    assert grew("craftkit_bff_key_cache_total", result="hit") == 1
+    assert grew("craftkit_bff_refresh_total", outcome="ok") == 1
+    assert grew("craftkit_bff_upstream_duration_seconds_count",
+                endpoint="/v1/embed/sessions", outcome="200") == 1
+    assert "craftkit_bff_circuit_open" in after
+    assert "ck_live" not in after
