@@ -33,7 +33,6 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, static_url_path="/embed/static")
     app.config.update(settings)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
     # One store, one sealer and the account table per app, never on module globals.
     app.extensions["craftkit_emulator"] = {
         "store": Store(settings["DATA_PATH"]),

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": DEFAULT_FRAME_ANCESTORS,
     # How many "-N" slug suffixes POST /v1/projects tries before answering 409.
     "SLUG_MAX_SUFFIX": 100,
+    # Bodies are small JSON documents; anything bigger is refused with 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Seconds since the epoch; tests swap it to move time without sleeping.
     "CLOCK": time.time,
 }

@@ -109,8 +109,8 @@ def session_body(
         "tenant": {"externalId": org, "displayName": org.title()},
         "actor": {"externalId": "user-1", "email": "ann@example.com", "displayName": "Ann"},
         "scope": scope,
-        "permissions": perms if perms is not None else (
-            FILL_PERMS if mode == "fill" else BUILDER_PERMS),
+        "permissions": dict(perms if perms is not None else (
+            FILL_PERMS if mode == "fill" else BUILDER_PERMS)),
     }
     if catalog:
         body["catalogRef"] = {"name": catalog}
