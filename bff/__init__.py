@@ -41,4 +41,4 @@ def create_app(test_config: dict | None = None,
 
 def _uses_jwt(app: Flask) -> bool:
     settings = app.extensions["craftkit_bff"].settings
-    return bool(settings.jwt_secret or settings.jwt_public_key)
+    return bool(settings.jwt_secret or settings.jwt_public_key or settings.jwks_url)

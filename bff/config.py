@@ -31,6 +31,8 @@ DEFAULTS: dict[str, object] = {
     "CRAFTKIT_AUTH_JWT_ISSUER": None,
     "CRAFTKIT_AUTH_JWT_COOKIE": None,
     "CRAFTKIT_AUTH_JWT_LEEWAY": 30,
+    "CRAFTKIT_AUTH_JWKS_URL": None,
+    "CRAFTKIT_AUTH_JWKS_TTL": 300,
 }
 
 
@@ -64,6 +66,8 @@ class Settings:
     jwt_issuer: str | None
     jwt_cookie: str | None
     jwt_leeway: int
+    jwks_url: str | None
+    jwks_ttl: int
 
 
 def load_environment(config: dict, environ: Mapping[str, str] | None = None) -> None:
@@ -104,6 +108,8 @@ def settings_from(config: Mapping[str, object]) -> Settings:
         jwt_issuer=_text(config, "CRAFTKIT_AUTH_JWT_ISSUER"),
         jwt_cookie=_text(config, "CRAFTKIT_AUTH_JWT_COOKIE"),
         jwt_leeway=_number(config, "CRAFTKIT_AUTH_JWT_LEEWAY", int, minimum=0),
+        jwks_url=_text(config, "CRAFTKIT_AUTH_JWKS_URL"),
+        jwks_ttl=_number(config, "CRAFTKIT_AUTH_JWKS_TTL", int, minimum=10),
     )
 
 

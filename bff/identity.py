@@ -14,6 +14,7 @@ import jwt
 from flask import current_app, g, request, session
 
 from .config import Settings
+from .jwks import JwksKeys
 
 log = logging.getLogger("bff.identity")
 
@@ -83,16 +84,21 @@ def session_identity_loader() -> Identity | None:
 def jwt_identity_loader(settings: Settings) -> IdentityLoader:
     """Return a loader that verifies a host-issued JWT from the header or the cookie."""
     keys = _verification_keys(settings)
+    jwks = JwksKeys(settings.jwks_url, ttl=settings.jwks_ttl) if settings.jwks_url else None
 
     def load() -> Identity | None:
         token, via = _bearer_token(settings.jwt_cookie)
         if token is None:
             return None
         try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
-            if algorithm not in keys:
+            header = jwt.get_unverified_header(token)
+            algorithm = header.get("alg")
+            key = keys.get(algorithm)
+            if key is None and jwks is not None:
+                key = jwks.key_for(header.get("kid"), algorithm)
+            if key is None:
                 return None
-            claims = jwt.decode(token, keys[algorithm], algorithms=[algorithm],
+            claims = jwt.decode(token, key, algorithms=[algorithm],
                                 audience=settings.jwt_audience, issuer=settings.jwt_issuer,
                                 leeway=settings.jwt_leeway,
                                 options={"require": ["exp", "sub"]})
@@ -126,8 +132,8 @@ def _bearer_token(cookie_name: str | None) -> tuple[str | None, str]:
 
 
 def default_identity_loader(settings: Settings) -> IdentityLoader:
-    """Use JWTs when a JWT key is configured, the signed Flask session otherwise."""
-    if settings.jwt_secret or settings.jwt_public_key:
+    """Use JWTs when a JWT key or JWKS URL is configured, the signed Flask session otherwise."""
+    if settings.jwt_secret or settings.jwt_public_key or settings.jwks_url:
         return jwt_identity_loader(settings)
     return session_identity_loader
 
