@@ -58,3 +58,28 @@ def test_gunicorn_without_admin_key_fails_at_start_up():
         capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "CRAFTKIT_ADMIN_KEY" in result.stdout + result.stderr
+
+
+def test_gunicorn_metrics_add_up_across_workers():
+    app = create_emulator_app({"ADMIN_KEY": ADMIN_KEY, "ACCOUNT_KEYS": []})
+    with serve_app(app) as emulator_url:
+        port = free_port()
+        env = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET,
+               "CRAFTKIT_BASE_URL": emulator_url, "CRAFTKIT_METRICS": "true"}
+        args = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
+                "--workers", "2", "--no-control-socket", "--chdir", str(ROOT)]
+        base = f"http://127.0.0.1:{port}"
+        with run_process(args, env, base + "/healthz"):
+            auth = {"Authorization": f"Bearer {token_for('mia', ('acme',))}"}
+            for _ in range(12):  # new connections, so both workers get some
+                response = requests.get(base + "/api/craftkit/templates", headers=auth,
+                                        timeout=10)
+                assert response.status_code == 200
+            text = requests.get(base + "/metrics", timeout=10).text
+    total = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                if line.startswith("craftkit_bff_requests_total{")
+                and 'route="/api/craftkit/templates"' in line)
+    assert total == 12
+    provisions = [line for line in text.splitlines()
+                  if line.startswith("craftkit_bff_provision_calls_total")]
+    assert 1 <= float(provisions[0].rsplit(" ", 1)[1]) <= 2  # at most one per worker
