@@ -55,6 +55,10 @@ class Upstream:
 
     def provision(self, org_id: str, org_name: str, request_id: str) -> str:
         """Provision (or look up) the org's project and return its API key."""
+        return self.provision_record(org_id, org_name, request_id)["apiKey"]
+
+    def provision_record(self, org_id: str, org_name: str, request_id: str) -> dict:
+        """Provision (or look up) the org's project; return Craftkit's whole answer."""
         body = {"externalOrgId": org_id, "orgName": org_name}
         try:
             response = self._send("POST", "/v1/admin/provision", self._admin_key, request_id,
@@ -67,12 +71,23 @@ class Upstream:
             log.warning("provision refused: status=%s", response.status_code)
             raise ProvisionFailed()
         try:
-            api_key = _json_object(response).get("apiKey")
+            record = _json_object(response)
         except UpstreamError as error:
             raise ProvisionFailed() from error
-        if not isinstance(api_key, str) or not api_key:
+        if not isinstance(record.get("apiKey"), str) or not record["apiKey"]:
             raise ProvisionFailed()
-        return api_key
+        return record
+
+    def check_admin_key(self, request_id: str) -> int:
+        """Send a provision request with no org (a dry run: nothing is created).
+
+        Craftkit authenticates before it validates the body, so a 401/403 means the admin
+        key is wrong and a 400/422 means it was accepted. Returns the status.
+        """
+        response = self._send("POST", "/v1/admin/provision", self._admin_key, request_id,
+                              json={})
+        response.close()
+        return response.status_code
 
     def call_json(self, method: str, path: str, api_key: str, request_id: str, *,
                   failure_code: str, json: dict | None = None,
