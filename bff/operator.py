@@ -1,0 +1,155 @@
+"""Operator commands: resolve an org's Craftkit project, and diagnose a deployment."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+from urllib.parse import urlsplit
+
+import requests
+
+from . import create_app
+from .api.sessions import BUILDER_PERMISSIONS
+from .config import ConfigError
+from .credentials import validate_org_id
+from .errors import BffError
+from .requestlog import request_id
+
+DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
+
+
+def provision(org_id: str, org_name: str | None, show_key: bool, out: TextIO = sys.stdout
+              ) -> int:
+    """Resolve an org's project and print its ids (the key only when asked)."""
+    app = create_app({"SECRET_KEY": "cli"})
+    upstream = app.extensions["craftkit_bff"].upstream
+    try:
+        validate_org_id(org_id)
+        record = upstream.provision_record(org_id, org_name or org_id, request_id())
+    except BffError as error:
+        print(f"craftkit-bff: could not provision {org_id!r}: {error.message}", file=out)
+        return 1
+    for field in ("projectId", "partnerId", "alreadyExisted"):
+        print(f"{field}: {record.get(field)}", file=out)
+    if show_key:
+        print(f"apiKey: {record['apiKey']}", file=out)
+    return 0
+
+
+def doctor(org_id: str | None, host_origins: list[str], out: TextIO = sys.stdout) -> int:
+    """Check configuration, reachability, the admin key and framing; print what to fix."""
+    report = _Report(out)
+    try:
+        app = create_app({"SECRET_KEY": "cli"})
+    except ConfigError as error:
+        report.fail("configuration", str(error), "fix the environment variable named above")
+        return report.exit_code()
+    state = app.extensions["craftkit_bff"]
+    report.ok("configuration", f"Craftkit at {state.settings.base_url}")
+    if not state.upstream.probe(2.0):
+        report.fail("reachability", f"{state.settings.base_url} did not answer within 2 s",
+                    "check CRAFTKIT_BASE_URL, DNS and the egress firewall")
+        return report.exit_code()
+    report.ok("reachability", "Craftkit answers")
+    _check_admin_key(report, state.upstream)
+    origins = host_origins or sorted(state.settings.allowed_origins)
+    if org_id and origins:
+        _check_framing(report, state.upstream, org_id, origins)
+    else:
+        report.skip("framing", "pass --org ORG and --host-origin URL (or set "
+                    "CRAFTKIT_ALLOWED_ORIGINS) to check the iframe's frame-ancestors")
+    return report.exit_code()
+
+
+def _check_admin_key(report: _Report, upstream) -> None:
+    try:
+        status = upstream.check_admin_key(request_id())
+    except BffError as error:
+        report.fail("admin key", error.message, "retry when Craftkit is reachable")
+        return
+    if status in (401, 403):
+        report.fail("admin key", f"Craftkit refused CRAFTKIT_ADMIN_KEY ({status})",
+                    "set the admin key Craftkit issued for this account")
+    elif status >= 500:
+        report.fail("admin key", f"Craftkit answered {status}", "retry later")
+    else:
+        report.ok("admin key", "accepted (dry run, nothing provisioned)")
+
+
+def _check_framing(report: _Report, upstream, org_id: str, origins: list[str]) -> None:
+    try:
+        key = upstream.provision(org_id, org_id, request_id())
+        body = {"tenant": {"externalId": org_id, "displayName": org_id},
+                "actor": DOCTOR_ACTOR, "scope": {"mode": "create"},
+                "permissions": BUILDER_PERMISSIONS}
+        session = upstream.call_json("POST", "/v1/embed/sessions", key, request_id(),
+                                     failure_code="craftkit_session_failed", json=body)
+        page = requests.get(str(session["iframe_url"]).split("#")[0], timeout=5)
+    except (BffError, requests.RequestException, KeyError) as error:
+        report.fail("framing", f"could not load an iframe page ({type(error).__name__})",
+                    "run the checks above first; the org id must be provisionable")
+        return
+    policy = page.headers.get("Content-Security-Policy", "")
+    frame_origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    for origin in origins:
+        if frame_ancestors_allow(policy, page.headers.get("X-Frame-Options"), origin,
+                                 frame_origin):
+            report.ok("framing", f"{origin} may embed the builder")
+        else:
+            report.fail("framing", f"the iframe refuses to be framed by {origin}",
+                        "add this origin to the allowed embed origins of your Craftkit "
+                        "project (its frame-ancestors)")
+
+
+def frame_ancestors_allow(policy: str, frame_options: str | None, origin: str,
+                          frame_origin: str) -> bool:
+    """Tell whether a page with these headers may be framed by origin."""
+    for directive in policy.split(";"):
+        name, *sources = directive.split() or [""]
+        if name.lower() == "frame-ancestors":
+            return any(_source_matches(s, origin, frame_origin) for s in sources)
+    options = (frame_options or "").strip().upper()
+    return options != "DENY" and (options != "SAMEORIGIN" or origin == frame_origin)
+
+
+def _source_matches(source: str, origin: str, frame_origin: str) -> bool:
+    if source == "*":
+        return True
+    if source == "'self'":
+        return origin == frame_origin
+    want, have = urlsplit(source if "://" in source else "https://" + source), urlsplit(origin)
+    if want.scheme != have.scheme:
+        return False
+    host = want.hostname or ""
+    if host.startswith("*."):
+        host_ok = (have.hostname or "").endswith(host[1:])
+    else:
+        host_ok = host == have.hostname
+    port_ok = want.netloc.endswith(":*") or (want.port or _default_port(want.scheme)) == (
+        have.port or _default_port(have.scheme))
+    return host_ok and port_ok
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+class _Report:
+    """Print one line per check and remember whether any failed."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.failed = False
+
+    def ok(self, check: str, detail: str) -> None:
+        print(f"ok    {check}: {detail}", file=self.out)
+
+    def skip(self, check: str, detail: str) -> None:
+        print(f"skip  {check}: {detail}", file=self.out)
+
+    def fail(self, check: str, detail: str, fix: str) -> None:
+        self.failed = True
+        print(f"FAIL  {check}: {detail}\n      fix: {fix}", file=self.out)
+
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
