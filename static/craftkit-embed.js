@@ -13,10 +13,20 @@ const TITLES = {
   view: "Craftkit document viewer",
 };
 const DEFAULT_RETRY_DELAYS = [1000, 2000, 4000];
-const REFRESH_LEAD_MS = 60_000; // refresh at least this long before expiry...
-const REFRESH_FRACTION = 0.8; // ...or at 80% of the lifetime, whichever is earlier,
-const MIN_REFRESH_DELAY_MS = 1000; // but never sooner than this after the session starts.
+// Refresh at 80% of the lifetime or 60 s before expiry, whichever is earlier, but not before half
+// the lifetime (short sessions would otherwise refresh at once, forever) nor within the first second.
+const REFRESH_FRACTION = 0.8;
+const REFRESH_LEAD_MS = 60_000;
+const MIN_REFRESH_DELAY_MS = 1000;
 const RETRY_MARGIN_MS = 250; // leave room for one last refresh attempt before expiry.
+// Property (and mount() option) -> attribute; and the properties that are not attributes.
+const ATTRIBUTES = {
+  mode: "mode",
+  tenant: "tenant",
+  template: "template",
+  templateName: "template-name",
+  endpoint: "endpoint",
+};
 const PROPERTIES = ["fetchSession", "refreshSession", "fetch", "retryDelays"];
 
 const template = document.createElement("template");
@@ -51,7 +61,7 @@ export class CraftkitEmbedError extends Error {
 }
 
 export class CraftkitEmbedElement extends HTMLElement {
-  static observedAttributes = ["mode", "tenant", "template", "template-name", "endpoint"];
+  static observedAttributes = Object.values(ATTRIBUTES);
 
   #fetch = null;
   #fetchSession = null;
@@ -85,7 +95,7 @@ export class CraftkitEmbedElement extends HTMLElement {
   }
 
   connectedCallback() {
-    for (const name of PROPERTIES) this.#upgradeProperty(name);
+    for (const name of [...Object.keys(ATTRIBUTES), ...PROPERTIES]) this.#upgradeProperty(name);
     this.#connection = new AbortController();
     const { signal } = this.#connection;
     const view = this.ownerDocument.defaultView ?? window;
@@ -274,6 +284,7 @@ export class CraftkitEmbedElement extends HTMLElement {
     const now = performance.now();
     const delay = Math.max(
       MIN_REFRESH_DELAY_MS,
+      lifetimeMs / 2,
       Math.min(lifetimeMs * REFRESH_FRACTION, lifetimeMs - REFRESH_LEAD_MS),
     );
     session.expiresAt = now + lifetimeMs;
@@ -295,8 +306,9 @@ export class CraftkitEmbedElement extends HTMLElement {
       this.#mint();
     } else if (now >= session.refreshAt) {
       this.refresh();
-    } else if (Number.isFinite(session.refreshAt)) {
-      this.#timer = setTimeout(this.#recheck, session.refreshAt - now);
+    } else {
+      const next = Math.min(session.refreshAt, session.expiresAt);
+      if (Number.isFinite(next)) this.#timer = setTimeout(this.#recheck, next - now);
     }
   };
 
@@ -350,7 +362,9 @@ export class CraftkitEmbedElement extends HTMLElement {
   }
 
   #giveUpRefresh(session, error) {
+    const generation = this.#generation;
     this.#emitError(error, "refresh");
+    if (generation !== this.#generation || !this.#connection) return false; // a listener moved on
     // Signed out: a new session would be refused too. Keep the frame until it expires.
     if (error.code === "unauthenticated") return this.#waitForExpiry(session);
     this.#mint();
@@ -384,9 +398,9 @@ export class CraftkitEmbedElement extends HTMLElement {
   #fail(caught) {
     const error = toEmbedError(caught);
     this.#lastError = error;
-    this.#emitError(error, "mint");
     this.#errorText.textContent = describe(error);
     this.#setState("error");
+    this.#emitError(error, "mint");
   }
 
   #setState(state) {
@@ -419,11 +433,9 @@ export class CraftkitEmbedElement extends HTMLElement {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new CraftkitEmbedError(
-        "network_error",
-        `Could not reach ${url}; check the network connection, then retry.`,
-        { retryable: true },
-      );
+      throw new CraftkitEmbedError("network_error", `Could not reach ${url}; check the network connection.`, {
+        retryable: true,
+      });
     }
     const data = await response.json().catch(() => null);
     if (!response.ok) throw errorFromResponse(response.status, data, url);
@@ -504,7 +516,7 @@ function errorFromResponse(status, data, url) {
     typeof data?.message === "string" && data.message
       ? data.message
       : retryable
-        ? `${url} failed with HTTP ${status}; retry in a moment.`
+        ? `${url} failed with HTTP ${status}; the server may be restarting or overloaded.`
         : `${url} refused the request with HTTP ${status}; check the element's attributes and the server log.`;
   return new CraftkitEmbedError(code, message, { status, retryable });
 }
@@ -520,11 +532,11 @@ function toEmbedError(error) {
   return new CraftkitEmbedError(code, message, { status, retryable });
 }
 
-// What the error state shows a user: what happened and what to do next.
+// What the error state tells a user: what happened and what to do next.
 function describe(error) {
   if (error.code === "unauthenticated") return "You are signed out. Sign in again, then press Retry.";
-  const next = error.retryable ? "Press Retry to try again." : "Fix the cause, then press Retry.";
-  return `Could not load the document builder: ${error.message} ${next}`;
+  const next = error.retryable ? "Press Retry to try again." : "Press Retry once this is fixed.";
+  return `Could not load the document builder. ${error.message} ${next}`;
 }
 
 function sleep(ms, signal) {
@@ -551,13 +563,6 @@ export function define(tagName = "craftkit-embed") {
   return customElements.get(tagName);
 }
 
-const ATTRIBUTE_OPTIONS = {
-  mode: "mode",
-  tenant: "tenant",
-  template: "template",
-  templateName: "template-name",
-  endpoint: "endpoint",
-};
 const EVENT_OPTIONS = {
   onPublished: "craftkit:published",
   onCompleted: "craftkit:completed",
@@ -574,7 +579,7 @@ export function mount(container, options = {}) {
   }
   const Embed = define();
   const element = new Embed();
-  for (const [option, attribute] of Object.entries(ATTRIBUTE_OPTIONS)) {
+  for (const [option, attribute] of Object.entries(ATTRIBUTES)) {
     if (options[option] != null) element.setAttribute(attribute, options[option]);
   }
   for (const name of PROPERTIES) {

@@ -65,7 +65,7 @@ class FakeBff:
     ``session_token="tok-s<n>"``, ``renew_token="sealed-s<n>"`` and an ``iframe_url`` of
     ``{frame_origin}/frame?session=s<n>`` (plus ``&tenant=`` when one was sent); the n-th
     ``/refresh`` call returns ``tok-r<n>`` and ``sealed-r<n>``. ``fail()`` queues error answers
-    that are served before the next successes.
+    that are served before the next successes; ``hold()`` keeps answers back until ``release()``.
     """
 
     def __init__(self):
@@ -80,6 +80,18 @@ class FakeBff:
             self.expires_in: float = 600
             self.delay = dict.fromkeys(ROUTES, 0.0)
             self._failures = {route: deque() for route in ROUTES}
+            for gate in getattr(self, "_gates", {}).values():
+                gate.set()  # free any request a previous test left waiting
+            self._gates = {route: threading.Event() for route in ROUTES}
+            for gate in self._gates.values():
+                gate.set()
+
+    def hold(self, route):
+        """Make calls to ``route`` wait (after being recorded) until ``release(route)``."""
+        self._gates[route].clear()
+
+    def release(self, route):
+        self._gates[route].set()
 
     def fail(self, route, status, error, *, times=1, message="Scripted failure."):
         """Answer the next ``times`` calls to ``route`` with ``status`` and ``{error, message}``."""
@@ -109,8 +121,9 @@ class FakeBff:
             self.calls.append(Call(route, body, request.content_type or ""))
             number = len([c for c in self.calls if c.route == route])
             failure = self._failures[route].popleft() if self._failures[route] else None
-            delay, expires_in = self.delay[route], self.expires_in
+            delay, expires_in, gate = self.delay[route], self.expires_in, self._gates[route]
             self._changed.notify_all()
+        gate.wait(timeout=30)
         if delay:
             time.sleep(delay)
         if failure:

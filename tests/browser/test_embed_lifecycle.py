@@ -32,12 +32,14 @@ def test_connect_without_attributes_asks_for_edit_and_nothing_else(embed, bff):
 
 
 def test_loading_state_is_shown_until_the_frame_loads(embed, bff):
-    bff.delay["session"] = 0.5
+    bff.hold("session")
     embed.open(wait_for="loading", tenant="org-a")
 
     loading = embed.page.get_by_text("Loading document builder…")
     assert loading.is_visible()
     assert embed.element.get_attribute("aria-busy") == "true"
+    assert embed.element.locator("iframe").count() == 0
+    bff.release("session")
     embed.wait_for_state("ready")
     assert loading.is_hidden()
     assert embed.element.get_attribute("aria-busy") == "false"
@@ -84,7 +86,7 @@ def test_non_retryable_refusal_says_so(embed, bff):
     assert event["detail"]["code"] == "forbidden"
     assert event["detail"]["retryable"] is False
     text = embed.page.get_by_role("alert").inner_text()
-    assert "You are not a member of org-x. Fix the cause, then press Retry." in text
+    assert "You are not a member of org-x. Press Retry once this is fixed." in text
 
 
 def test_unknown_mode_is_reported_without_asking_the_server(embed, bff):
@@ -154,13 +156,13 @@ def test_removing_the_element_removes_its_listeners_and_stops_its_session(embed,
 
     assert embed.listener_counts("window") == window_before
     assert embed.listener_counts("document") == document_before
+    calls = len(bff.calls)  # normally just the mint, unless a slow machine let the timer fire
     embed.page.wait_for_timeout(1500)
-    assert bff.calls_to("refresh") == []
-    assert len(bff.calls_to("session")) == 1
+    assert len(bff.calls) == calls
 
 
 def test_a_session_answer_arriving_after_removal_changes_nothing(embed, bff):
-    bff.delay["session"] = 0.5
+    bff.hold("session")
     embed.open(manual=1)
     embed.page.evaluate(
         """() => {
@@ -171,7 +173,8 @@ def test_a_session_answer_arriving_after_removal_changes_nothing(embed, bff):
     bff.wait_for_calls("session", 1)
 
     embed.page.evaluate("window.detached.remove()")
-    embed.page.wait_for_timeout(800)
+    bff.release("session")
+    embed.page.wait_for_timeout(500)
 
     assert embed.page.evaluate("window.detached.shadowRoot.querySelector('iframe')") is None
     assert embed.page.evaluate("window.detached.dataset.state") == "loading"
@@ -266,6 +269,30 @@ def test_mount_explains_a_missing_container(embed):
     )
 
     assert message.startswith("TypeError: mount() needs an element or a selector that matches one")
+
+
+def test_properties_set_before_the_element_is_defined_are_kept(embed, bff, rig):
+    embed.open(manual=1)
+
+    embed.page.evaluate(
+        """(frameOrigin) => {
+            const element = document.createElement('late-embed');
+            element.tenant = 'org-q';
+            element.fetchSession = async (params) => ({
+                session_token: 'early',
+                iframe_url: `${frameOrigin}/frame?session=early&tenant=${params.tenantExternalId}`,
+                expires_in: 600,
+            });
+            document.getElementById('app').append(element);
+            craftkit.define('late-embed');
+        }""",
+        rig.frame.origin,
+    )
+
+    embed.page.wait_for_function("document.querySelector('late-embed').dataset.state === 'ready'")
+    src = embed.page.locator("late-embed iframe").get_attribute("src")
+    assert src == f"{rig.frame.origin}/frame?session=early&tenant=org-q"
+    assert bff.calls == []
 
 
 def test_define_is_guarded_and_another_copy_of_the_module_loads_quietly(embed):
