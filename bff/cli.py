@@ -1,4 +1,4 @@
-"""The craftkit-bff command: run the BFF, the Craftkit emulator, or the one-command demo."""
+"""The craftkit-bff command: the BFF, the emulator, the demo, and operator commands."""
 
 from __future__ import annotations
 
@@ -46,6 +46,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--session-ttl", type=int, default=900, metavar="SECONDS",
                       help="embed session lifetime (short values show refreshes)")
     demo.set_defaults(run=_demo)
+
+    provision = commands.add_parser("provision", help="resolve an org's Craftkit project "
+                                    "and print its id (the key only with --show-key)")
+    provision.add_argument("org", metavar="ORG", help="the org's external id")
+    provision.add_argument("--name", help="the org's display name (default: its id)")
+    provision.add_argument("--show-key", action="store_true",
+                           help="also print the project API key (a secret)")
+    provision.set_defaults(run=_provision)
+
+    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
+                                 "key and iframe framing; exit non-zero with fixes")
+    doctor.add_argument("--org", help="an org to mint a test session for (framing check)")
+    doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
+                        help="an origin that embeds the builder (repeatable; default: "
+                        "CRAFTKIT_ALLOWED_ORIGINS)")
+    doctor.set_defaults(run=_doctor)
     return parser
 
 
@@ -67,6 +83,18 @@ def _demo(args: argparse.Namespace) -> int:
     from .demo_stack import run_demo
 
     return run_demo(args.port, args.emulator_port, args.session_ttl)
+
+
+def _provision(args: argparse.Namespace) -> int:
+    from .operator import provision
+
+    return provision(args.org, args.name, args.show_key)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .operator import doctor
+
+    return doctor(args.org, args.host_origin)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,31 @@
+"""The craftkit-bff command line: subcommands, exit codes, and no secrets printed."""
+
+import pytest
+
+from bff.cli import main
+from tests.servers import free_port
+
+from .support import ADMIN_KEY
+
+
+def test_serve_without_admin_key_exits_2_naming_it(monkeypatch, capsys):
+    monkeypatch.delenv("CRAFTKIT_ADMIN_KEY", raising=False)
+    assert main(["serve", "--port", str(free_port())]) == 2
+    assert "CRAFTKIT_ADMIN_KEY" in capsys.readouterr().err
+
+
+def test_doctor_exits_non_zero_with_a_fix(monkeypatch, capsys):
+    monkeypatch.setenv("CRAFTKIT_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv("CRAFTKIT_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("SECRET_KEY", "s")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  reachability" in out
+    assert "fix:" in out
+    assert ADMIN_KEY not in out
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
