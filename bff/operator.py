@@ -47,7 +47,8 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO = sys.stdout
     state = app.extensions["craftkit_bff"]
     report.ok("configuration", f"Craftkit at {state.settings.base_url}")
     if not state.upstream.probe(2.0):
-        report.fail("reachability", f"{state.settings.base_url} refused the connection or did not answer within 2 s",
+        report.fail("reachability", f"{state.settings.base_url} refused the connection or "
+                    "did not answer within 2 s",
                     "check CRAFTKIT_BASE_URL, DNS and the egress firewall")
         return report.exit_code()
     report.ok("reachability", "Craftkit answers")
