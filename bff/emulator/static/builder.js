@@ -63,8 +63,8 @@ function renderPicker(catalog) {
         el("button", { type: "button", dataset: { testid: `add-field-${field.key}` },
           on: { click: () => addField(field) } }, "Add"));
     }))));
-  $("picker").replaceChildren(...groups);
-  $("custom").hidden = !catalog.allowCustom;
+  $("field-picker").replaceChildren(...groups);
+  $("custom-field").hidden = !catalog.allowCustom;
   $("custom-field-type").replaceChildren(...TYPES.map((t) => el("option", { value: t }, t)));
 }
 
@@ -106,7 +106,7 @@ async function main() {
   name.readOnly = !mayRename;
   if (!mayRename) name.title = "Renaming needs the rename permission.";
   name.addEventListener("input", refreshControls);
-  $("mode").textContent = template ? `Editing version ${template.version}` : "New template";
+  $("builder-mode").textContent = template ? `Editing version ${template.version}` : "New template";
   renderPicker(context.catalog);
   for (const field of (template && template.fields) || []) addField(field);
   renderSelected();
