@@ -1,0 +1,221 @@
+"""Start and stop the processes under test, and read their CPU time and memory from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+REFERENCE = BENCH / "reference"
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cmd: list[str], cpus: str | None) -> list[str]:
+    """Prefix cmd with taskset when a CPU list is given (children inherit the affinity)."""
+    return ["taskset", "-c", cpus, *cmd] if cpus else cmd
+
+
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode} before {url} answered")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return                       # any HTTP answer means it is serving
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+class Process:
+    """A started server: its root pid, port and log file; stopped by its own pid only."""
+
+    def __init__(self, name: str, cmd: list[str], port: int, env: dict, cwd: Path,
+                 log_dir: Path) -> None:
+        self.name, self.port = name, port
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            # The process group of this server only (start_new_session above).
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self._log.close()
+
+
+def start_standin(port: int, cpus: str | None, log_dir: Path) -> Process:
+    cmd = pinned([sys.executable, str(BENCH / "standin.py"), "--port", str(port)], cpus)
+    p = Process("standin", cmd, port, dict(os.environ), BENCH, log_dir)
+    wait_http(p.url + "/_stats", 20, p.proc)
+    return p
+
+
+def start_bff(port: int, upstream: str, env_extra: dict, cpus: str | None, log_dir: Path,
+              workers: int | None, threads: int | None, extra_args: list[str]) -> Process:
+    """gunicorn wsgi:app from the repo root; gunicorn.conf.py there is honoured if present."""
+    cmd = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
+           "--no-control-socket"]
+    has_conf = (REPO / "gunicorn.conf.py").exists()
+    if workers is not None or not has_conf:
+        cmd += ["--workers", str(workers or 2)]
+    if threads is not None or not has_conf:
+        # No gunicorn.conf.py: the deployment the README documents (2 workers, 16 threads).
+        cmd += ["--threads", str(threads or 16)]
+    cmd += extra_args
+    env = dict(os.environ, CRAFTKIT_BASE_URL=upstream, **env_extra)
+    p = Process("bff", pinned(cmd, cpus), port, env, REPO, log_dir)
+    wait_http(p.url + "/healthz", 30, p.proc)
+    return p
+
+
+def reference_ready() -> str | None:
+    """Return why the Next.js reference cannot run, or None if it is built."""
+    if not (REFERENCE / "node_modules" / ".bin" / "next").exists():
+        return "benchmarks/reference/node_modules is missing (cd benchmarks/reference && npm ci)"
+    if not (REFERENCE / ".next" / "BUILD_ID").exists():
+        return "benchmarks/reference is not built (cd benchmarks/reference && npx next build)"
+    return None
+
+
+def start_reference(port: int, upstream: str, env_extra: dict, cpus: str | None,
+                    log_dir: Path) -> Process:
+    cmd = [str(REFERENCE / "node_modules" / ".bin" / "next"), "start", "-H", "127.0.0.1",
+           "-p", str(port)]
+    env = dict(os.environ, CRAFTKIT_BASE_URL=upstream, NODE_ENV="production",
+               NEXT_TELEMETRY_DISABLED="1", **env_extra)
+    p = Process("reference", pinned(cmd, cpus), port, env, REFERENCE, log_dir)
+    wait_http(p.url + "/api/craftkit/templates", 60, p.proc)
+    return p
+
+
+# --- /proc accounting -------------------------------------------------------------------
+
+def tree(pid: int) -> list[int]:
+    """pid and all its descendants (gunicorn master + workers, next + its children)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the given processes (all their threads), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])     # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / CLOCK_TICK
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * PAGE_KIB
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+class RssSampler:
+    """Sample the summed RSS of a process tree every few milliseconds; keep the peak."""
+
+    def __init__(self, pids: list[int], interval: float = 0.005) -> None:
+        self.pids, self.interval = pids, interval
+        self.before = rss_kib(pids)
+        self.peak = self.before
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.after = rss_kib(self.pids)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_kib(self.pids))
+            time.sleep(self.interval)
+
+
+def sockets_by_local_port(pids: list[int]) -> dict[int, int]:
+    """Map the local TCP port of each loopback socket a process holds to that process."""
+    inodes: dict[str, int] = {}
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes[target[8:-1]] = pid
+        except OSError:
+            continue
+    ports: dict[int, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    local, inode = parts[1], parts[9]
+                    if inode in inodes:
+                        ports[int(local.rsplit(":", 1)[1], 16)] = inodes[inode]
+        except OSError:
+            continue
+    return ports
