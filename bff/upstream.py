@@ -158,9 +158,26 @@ class Upstream:
 
 
 def stream_body(response: requests.Response, chunk_size: int = DOWNLOAD_CHUNK) -> Iterator[bytes]:
-    """Yield the raw body in chunks; a short or broken body raises, aborting the transfer."""
+    """Return the raw body as chunks, the first already read.
+
+    Reading the first chunk before the status line goes out means an upstream that breaks
+    at once still gets a JSON error; after that, a short or broken body raises mid-stream,
+    which aborts the transfer so the browser never mistakes it for a complete file.
+    """
+    chunks = response.raw.stream(chunk_size, decode_content=False)
     try:
-        yield from response.raw.stream(chunk_size, decode_content=False)
+        first = next(chunks, b"")
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        response.close()
+        raise UpstreamError("Craftkit broke off the download; try again.") from error
+    return _chain(first, chunks, response)
+
+
+def _chain(first: bytes, rest: Iterator[bytes], response: requests.Response) -> Iterator[bytes]:
+    try:
+        if first:
+            yield first
+        yield from rest
     finally:
         response.close()
 
