@@ -1,0 +1,19 @@
+"""Print the fault table: python -m tests.faults.table (from the repository root)."""
+
+from tests.faults.scenarios import FAULTS, fault_stack, measure
+
+
+def main() -> None:
+    with fault_stack() as stack:
+        print(f"{'fault':<10} {'route':<9} {'status':>6}  {'error':<24} {'seconds':>7}  note")
+        for fault in FAULTS:
+            for route in ("session", "download"):
+                outcome = measure(stack, fault, route)
+                recovered = stack.call(route).status_code
+                note = "aborted transfer" if outcome.aborted else ""
+                print(f"{fault:<10} {route:<9} {outcome.status:>6}  {outcome.code or '-':<24} "
+                      f"{outcome.seconds:>7.2f}  {note} (then {recovered})")
+
+
+if __name__ == "__main__":
+    main()

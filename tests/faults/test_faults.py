@@ -1,0 +1,109 @@
+"""Fault injection through a real TCP hop: mapped errors, fast, and service resumes."""
+
+import threading
+import time
+
+import jwt
+import pytest
+import requests
+
+from bff import create_app
+from bff.emulator import create_emulator_app
+from tests.faults.proxy import FaultProxy
+from tests.faults.scenarios import ADMIN_KEY, JWT_SECRET, READ_TIMEOUT, fault_stack, measure
+from tests.servers import serve_app
+
+MARGIN = 1.0
+EXPECTED = {
+    ("refuse", "session"): (503, "craftkit_unavailable"),
+    ("refuse", "download"): (503, "craftkit_unavailable"),
+    ("delay", "session"): (504, "craftkit_timeout"),
+    ("delay", "download"): (504, "craftkit_timeout"),
+    ("reset", "session"): (502, "craftkit_upstream_error"),
+    ("error", "session"): (502, "craftkit_upstream_error"),
+    ("error", "download"): (502, "craftkit_upstream_error"),
+    ("truncate", "session"): (502, "craftkit_upstream_error"),
+    ("hang", "session"): (504, "craftkit_timeout"),
+    ("hang", "download"): (504, "craftkit_timeout"),
+}
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with fault_stack(workers=1, threads=4) as running:
+        yield running
+
+
+@pytest.mark.parametrize(("fault", "route"), sorted(EXPECTED))
+def test_fault_maps_to_its_error_within_the_timeout_and_service_resumes(stack, fault, route):
+    outcome = measure(stack, fault, route)
+    assert (outcome.status, outcome.code) == EXPECTED[fault, route]
+    assert outcome.seconds < READ_TIMEOUT + MARGIN
+    assert stack.call(route).status_code == 200
+
+
+@pytest.mark.parametrize("fault", ["reset", "truncate"])
+def test_broken_download_is_never_a_complete_file(stack, fault):
+    outcome = measure(stack, fault, "download")
+    # Either the BFF saw the break before answering (a JSON 502), or the browser sees an
+    # aborted transfer: never a 200 whose body is shorter than its Content-Length.
+    assert (outcome.status == 502 and outcome.code == "craftkit_upstream_error") or (
+        outcome.status == 200 and outcome.aborted)
+    assert stack.call("download").status_code == 200
+
+
+def test_hanging_upstream_leaves_no_worker_stuck(stack):
+    stack.proxy.set("hang")
+    statuses = []
+    threads = [threading.Thread(target=lambda: statuses.append(stack.call("session")
+                                                               .status_code))
+               for _ in range(8)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    elapsed = time.monotonic() - started
+    stack.proxy.set("pass")
+    assert statuses == [504] * 8
+    assert elapsed < 2 * READ_TIMEOUT + 2 * MARGIN  # 8 calls on 4 threads: two rounds
+    started = time.monotonic()
+    assert stack.call("session").status_code == 200
+    assert time.monotonic() - started < MARGIN
+
+
+def test_dead_upstream_trips_the_breaker_to_fast_503s_then_recovers():
+    emulator = create_emulator_app({"ADMIN_KEY": ADMIN_KEY, "ACCOUNT_KEYS": []})
+    with serve_app(emulator) as emulator_url:
+        proxy = FaultProxy(int(emulator_url.rsplit(":", 1)[1]))
+        app = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": proxy.url,
+                          "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_TIMEOUT": "0.5,1",
+                          "CRAFTKIT_BREAKER_THRESHOLD": 3, "CRAFTKIT_BREAKER_RESET": 1})
+        client = app.test_client()
+        token = jwt.encode({"sub": "bo", "orgs": ["acme"], "exp": int(time.time()) + 600},
+                           JWT_SECRET, algorithm="HS256")
+
+        def mint():
+            started = time.monotonic()
+            response = client.post("/api/craftkit/session", json={"mode": "create"},
+                                   headers={"Authorization": f"Bearer {token}"})
+            return response.status_code, time.monotonic() - started
+
+        assert mint()[0] == 200
+        proxy.set("hang")
+        slow = [mint() for _ in range(3)]
+        assert [s for s, _ in slow] == [504] * 3
+        fast_status, fast_seconds = mint()
+        assert (fast_status, fast_seconds < 0.1) == (503, True)
+        proxy.set("pass")
+        time.sleep(1.1)
+        assert mint()[0] == 200
+        proxy.close()
+
+
+def test_fault_proxy_refuse_really_refuses():
+    proxy = FaultProxy(1)
+    proxy.set("refuse")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(proxy.url, timeout=2)
+    proxy.close()
