@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
@@ -24,7 +23,6 @@ from .errors import register_error_handlers
 from .store import Store
 
 __all__ = ["create_emulator_app", "serve"]
-log = logging.getLogger(__name__)
 
 
 def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
@@ -56,6 +54,7 @@ def serve(host: str, port: int, data: str | None) -> None:
     except RuntimeError as e:
         sys.stderr.write(f"craftkit-bff emulator: {e}\n")
         raise SystemExit(2) from None
+    # A busy port makes werkzeug explain itself on stderr and exit with status 1.
     server = make_server(host, port, app, threaded=True)
     url = f"http://{host}:{server.server_port}"
     lines = [f"Craftkit emulator listening on {url}"]

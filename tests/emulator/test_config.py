@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -98,3 +99,15 @@ def test_serve_prints_url_and_account_key_but_never_the_admin_key():
 def test_serve_starts_in_under_two_seconds():
     # Best of three: other work on a shared machine can stall any single start.
     assert any(_time_start()[0] < 2.0 for _ in range(3))
+
+
+def test_serve_on_a_busy_port_exits_1_saying_so():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = f"from bff.emulator import serve; serve('127.0.0.1', {port}, None)"
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("CRAFTKIT_")}
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                              text=True, timeout=30, env={**clean, "CRAFTKIT_ADMIN_KEY": "a"})
+    assert done.returncode == 1 and "in use" in done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from .conftest import ACCOUNT_A, ACCOUNT_B, error_of
@@ -185,3 +187,19 @@ def test_provisioned_projects_are_invisible_to_accounts(emulator):
     response = emulator.call("GET", f"/v1/projects/{provisioned['projectId']}", ACCOUNT_A)
     assert error_of(response) == (404, "not_found")
     assert emulator.call("GET", "/v1/projects", ACCOUNT_A).json()["data"] == []
+
+
+def test_create_project_concurrent_same_name_gets_distinct_slugs(emulator):
+    barrier = threading.Barrier(10)
+    slugs: list[str] = []
+
+    def call() -> None:
+        barrier.wait()
+        slugs.append(create(emulator)["slug"])
+
+    threads = [threading.Thread(target=call) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(slugs) == sorted(["acme-corp"] + [f"acme-corp-{i}" for i in range(1, 10)])
