@@ -4,10 +4,11 @@ import { findParentOrigin } from "./origins.js";
 
 const REFRESH_TYPES = new Set(["craftkit.session.refreshed", "session.refresh"]);
 
+// Read (never verify: the server does) the claims of a JWT, UTF-8 names included.
 function decodeClaims(token) {
-  const part = token.split(".")[1] || "";
-  const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
-  return JSON.parse(json);
+  const part = (token.split(".")[1] || "").replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(part), (char) => char.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
 }
 
 function tokenFromHash() {
