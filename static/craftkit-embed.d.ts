@@ -1,6 +1,6 @@
 // Types for craftkit-embed.js: the <craftkit-embed> element, mount() and the craftkit:* events.
 
-/** What the embed shows: the template builder (create/edit), a form to fill, or a read-only view. */
+/** What the embed shows: the template builder (create/edit), a form to fill, or a viewer. */
 export type CraftkitMode = "create" | "edit" | "fill" | "view";
 
 /** `data-state` on the element: minting or loading the iframe, showing it, or showing an error. */
@@ -15,7 +15,8 @@ export interface SessionResponse {
   expires_at?: string;
   /** Seconds until the session expires, computed by the server. */
   expires_in?: number;
-  /** Opaque sealed string, passed back to `refreshSession` only. Without it the embed re-mints at expiry. */
+  /** Opaque sealed string, only ever passed back to `refreshSession`. Without it the embed
+   *  cannot refresh and re-mints at expiry. */
   renew_token?: string;
 }
 
@@ -27,7 +28,7 @@ export interface SessionParams {
   templateName?: string;
 }
 
-/** The body of `POST {endpoint}/refresh`; `orgId` is present only when the `tenant` attribute was set. */
+/** The body of `POST {endpoint}/refresh`; `orgId` only when the `tenant` attribute was set. */
 export interface RefreshParams {
   renewToken: string;
   orgId?: string;
@@ -39,12 +40,18 @@ export interface SessionCallbackOptions {
 }
 
 /**
- * Throw (or reject with) an object carrying `code`, `status` and/or `retryable` from a host callback
- * to steer the embed: `retryable: false` or a 4xx `status` stops refresh retries, `code:
- * "unauthenticated"` keeps the frame until expiry instead of re-minting. Anything else is retryable.
+ * A host callback steers the embed by what it rejects with: `code`, `status` and `retryable` are
+ * read when present. `retryable: false` or a 4xx `status` stops refresh retries (the embed
+ * re-mints); `code: "unauthenticated"` keeps the frame until it expires. Other errors are retried.
  */
-export type FetchSession = (params: SessionParams, options: SessionCallbackOptions) => Promise<SessionResponse>;
-export type RefreshSession = (params: RefreshParams, options: SessionCallbackOptions) => Promise<SessionResponse>;
+export type FetchSession = (
+  params: SessionParams,
+  options: SessionCallbackOptions,
+) => Promise<SessionResponse>;
+export type RefreshSession = (
+  params: RefreshParams,
+  options: SessionCallbackOptions,
+) => Promise<SessionResponse>;
 
 /** Payload of `template.published`, as the iframe sends it. */
 export interface PublishedDetail {
@@ -111,7 +118,7 @@ export class CraftkitEmbedElement extends HTMLElement {
   templateName: string | null;
   /** Attribute `endpoint`: base path of the BFF routes; default `"/api/craftkit"`. */
   endpoint: string;
-  /** Attribute `retry-delays` ("1000,2000,4000"): wait before each refresh retry, in ms. Shorten in tests. */
+  /** Attribute `retry-delays` ("1000,2000,4000"): waits before refresh retries, in ms. */
   retryDelays: number[];
   /** Used by the default callbacks; default `globalThis.fetch`. Assign null to restore it. */
   fetch: typeof globalThis.fetch;

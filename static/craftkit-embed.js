@@ -3,6 +3,14 @@
 //
 //   <script type="module" src="/static/craftkit-embed.js"></script>
 //   <craftkit-embed mode="fill" tenant="org-1" template="tpl-uuid"></craftkit-embed>
+//
+// Attributes: mode (create|edit|fill|view, default edit), tenant, template, template-name
+// (changing any of these re-mints), endpoint (default /api/craftkit), retry-delays (ms list).
+// Properties: fetchSession, refreshSession, fetch (seams, default: the BFF), retry(), refresh().
+// Events (bubbling, composed): craftkit:published, craftkit:completed, craftkit:refreshed
+// {expiresIn}, craftkit:error {code, retryable, message, phase}.
+// State: data-state="loading|ready|error" on the element; shadow parts frame, status, error,
+// error-message, retry.
 
 const DEFAULT_ENDPOINT = "/api/craftkit";
 const MODES = ["create", "edit", "fill", "view"];
@@ -13,8 +21,8 @@ const TITLES = {
   view: "Craftkit document viewer",
 };
 const DEFAULT_RETRY_DELAYS = [1000, 2000, 4000];
-// Refresh at 80% of the lifetime or 60 s before expiry, whichever is earlier, but not before half
-// the lifetime (short sessions would otherwise refresh at once, forever) nor within the first second.
+// Refresh at 80% of the lifetime or 60 s before expiry, whichever is earlier, but not before
+// half the lifetime (short sessions would otherwise refresh at once, forever) nor within 1 s.
 const REFRESH_FRACTION = 0.8;
 const REFRESH_LEAD_MS = 60_000;
 const MIN_REFRESH_DELAY_MS = 1000;
@@ -80,7 +88,7 @@ export class CraftkitEmbedElement extends HTMLElement {
   #mintQueued = false;
   #minting = null;
   #refreshing = null;
-  #session = null; // { origin, tenant, renewToken, expiresAt, refreshAt } on the performance.now() clock
+  #session = null; // { origin, tenant, renewToken, expiresAt, refreshAt } (performance.now() ms)
   #timer = 0;
   #lastError = null;
 
@@ -148,7 +156,7 @@ export class CraftkitEmbedElement extends HTMLElement {
     this.#reflect("endpoint", value);
   }
 
-  /** The fetch used by the default session callbacks (a seam for tests); null restores globalThis.fetch. */
+  /** The fetch the default session callbacks use (a seam for tests); null restores the global. */
   get fetch() {
     return this.#fetch ?? globalThis.fetch;
   }
@@ -156,7 +164,7 @@ export class CraftkitEmbedElement extends HTMLElement {
     this.#fetch = checkFunction("fetch", value);
   }
 
-  /** Mint a session: `(params, {signal}) => Promise<SessionResponse>`; defaults to POST {endpoint}/session. */
+  /** `(params, {signal}) => Promise<SessionResponse>`; default: POST {endpoint}/session. */
   get fetchSession() {
     return this.#fetchSession ?? ((params, options) => this.#post("session", params, options));
   }
@@ -164,7 +172,7 @@ export class CraftkitEmbedElement extends HTMLElement {
     this.#fetchSession = checkFunction("fetchSession", value);
   }
 
-  /** Refresh a session: `({renewToken, orgId}, {signal}) => Promise<SessionResponse>`; defaults to POST {endpoint}/refresh. */
+  /** `({renewToken, orgId}, {signal}) => Promise<SessionResponse>`; default: POST .../refresh. */
   get refreshSession() {
     return this.#refreshSession ?? ((params, options) => this.#post("refresh", params, options));
   }
@@ -172,13 +180,20 @@ export class CraftkitEmbedElement extends HTMLElement {
     this.#refreshSession = checkFunction("refreshSession", value);
   }
 
-  /** Backoff before each refresh retry, in ms; from the `retry-delays` attribute ("1000,2000,4000") or set here. */
+  /** Waits before each refresh retry, in ms; or the `retry-delays` attribute ("1000,2000,4000"). */
   get retryDelays() {
-    return this.#retryDelays ?? parseDelays(this.getAttribute("retry-delays")) ?? DEFAULT_RETRY_DELAYS;
+    return (
+      this.#retryDelays ?? parseDelays(this.getAttribute("retry-delays")) ?? DEFAULT_RETRY_DELAYS
+    );
   }
   set retryDelays(value) {
-    if (value != null && !(Array.isArray(value) && value.every((ms) => Number.isFinite(ms) && ms >= 0))) {
-      throw new TypeError("retryDelays must be an array of non-negative numbers of milliseconds, or null.");
+    if (
+      value != null &&
+      !(Array.isArray(value) && value.every((ms) => Number.isFinite(ms) && ms >= 0))
+    ) {
+      throw new TypeError(
+        "retryDelays must be an array of non-negative numbers of milliseconds, or null.",
+      );
     }
     this.#retryDelays = value == null ? null : [...value];
   }
@@ -256,7 +271,13 @@ export class CraftkitEmbedElement extends HTMLElement {
     iframe.src = url.href;
     this.shadowRoot.append(iframe);
     this.#iframe = iframe;
-    this.#session = { origin: url.origin, tenant, renewToken, expiresAt: Infinity, refreshAt: Infinity };
+    this.#session = {
+      origin: url.origin,
+      tenant,
+      renewToken,
+      expiresAt: Infinity,
+      refreshAt: Infinity,
+    };
     this.#setLifetime(lifetimeMs);
   }
 
@@ -348,10 +369,12 @@ export class CraftkitEmbedElement extends HTMLElement {
     if (typeof token !== "string" || !token) {
       throw new CraftkitEmbedError(
         "invalid_session_response",
-        "The refresh response has no session_token; check what refreshSession or the /refresh route returns.",
+        "The refresh response has no session_token; " +
+          "check what refreshSession or the /refresh route returns.",
       );
     }
-    if (typeof data.renew_token === "string" && data.renew_token) session.renewToken = data.renew_token;
+    if (typeof data.renew_token === "string" && data.renew_token)
+      session.renewToken = data.renew_token;
     const target = this.#iframe?.contentWindow;
     // Never "*": if the frame navigated to another origin, the token is not delivered.
     target?.postMessage({ type: "craftkit.session.refreshed", token }, session.origin);
@@ -388,7 +411,9 @@ export class CraftkitEmbedElement extends HTMLElement {
     if (event.source !== iframe.contentWindow || event.origin !== session.origin) return;
     const data = event.data;
     if (!data || typeof data !== "object" || typeof data.type !== "string") return;
-    const name = data.type.startsWith("craftkit.") ? data.type.slice("craftkit.".length) : data.type;
+    const name = data.type.startsWith("craftkit.")
+      ? data.type.slice("craftkit.".length)
+      : data.type;
     if (name === "template.published") this.#emit("craftkit:published", payloadOf(data));
     else if (name === "form.completed") this.#emit("craftkit:completed", payloadOf(data));
     else if (name === "session.expiring") this.refresh();
@@ -433,9 +458,13 @@ export class CraftkitEmbedElement extends HTMLElement {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new CraftkitEmbedError("network_error", `Could not reach ${url}; check the network connection.`, {
-        retryable: true,
-      });
+      throw new CraftkitEmbedError(
+        "network_error",
+        `Could not reach ${url}; check the network connection.`,
+        {
+          retryable: true,
+        },
+      );
     }
     const data = await response.json().catch(() => null);
     if (!response.ok) throw errorFromResponse(response.status, data, url);
@@ -481,14 +510,16 @@ function readSession(data) {
   if (typeof data?.iframe_url !== "string" || !url || !/^https?:$/.test(url.protocol)) {
     throw new CraftkitEmbedError(
       "invalid_session_response",
-      "The session response has no http(s) iframe_url; check what fetchSession or the /session route returns.",
+      "The session response has no http(s) iframe_url; " +
+        "check what fetchSession or the /session route returns.",
     );
   }
-  const renewToken = typeof data.renew_token === "string" && data.renew_token ? data.renew_token : null;
+  const renewToken =
+    typeof data.renew_token === "string" && data.renew_token ? data.renew_token : null;
   return { url, renewToken, lifetimeMs: lifetimeOf(data) };
 }
 
-// Trust the server's expires_in (seconds) over expires_at, so the client's clock skew is irrelevant.
+// Trust the server's expires_in (seconds) over expires_at: the client's clock may be skewed.
 function lifetimeOf(data) {
   const seconds = Number(data?.expires_in);
   if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
@@ -517,7 +548,8 @@ function errorFromResponse(status, data, url) {
       ? data.message
       : retryable
         ? `${url} failed with HTTP ${status}; the server may be restarting or overloaded.`
-        : `${url} refused the request with HTTP ${status}; check the element's attributes and the server log.`;
+        : `${url} refused the request with HTTP ${status}; ` +
+          "check the element's attributes and the server log.";
   return new CraftkitEmbedError(code, message, { status, retryable });
 }
 
@@ -525,16 +557,22 @@ function errorFromResponse(status, data, url) {
 function toEmbedError(error) {
   if (error instanceof CraftkitEmbedError) return error;
   const status = Number(error?.status) || undefined;
-  const code = typeof error?.code === "string" ? error.code : status ? `http_${status}` : "session_failed";
+  const code =
+    typeof error?.code === "string" ? error.code : status ? `http_${status}` : "session_failed";
   const retryable =
-    typeof error?.retryable === "boolean" ? error.retryable : status ? status >= 500 : code !== "unauthenticated";
+    typeof error?.retryable === "boolean"
+      ? error.retryable
+      : status
+        ? status >= 500
+        : code !== "unauthenticated";
   const message = error?.message || String(error);
   return new CraftkitEmbedError(code, message, { status, retryable });
 }
 
 // What the error state tells a user: what happened and what to do next.
 function describe(error) {
-  if (error.code === "unauthenticated") return "You are signed out. Sign in again, then press Retry.";
+  if (error.code === "unauthenticated")
+    return "You are signed out. Sign in again, then press Retry.";
   const next = error.retryable ? "Press Retry to try again." : "Press Retry once this is fixed.";
   return `Could not load the document builder. ${error.message} ${next}`;
 }
@@ -557,7 +595,10 @@ let classInUse = false;
 export function define(tagName = "craftkit-embed") {
   if (!customElements.get(tagName)) {
     // A constructor can back only one name, so further names get a trivial subclass.
-    customElements.define(tagName, classInUse ? class extends CraftkitEmbedElement {} : CraftkitEmbedElement);
+    customElements.define(
+      tagName,
+      classInUse ? class extends CraftkitEmbedElement {} : CraftkitEmbedElement,
+    );
     classInUse = true;
   }
   return customElements.get(tagName);
@@ -574,7 +615,8 @@ const EVENT_OPTIONS = {
 export function mount(container, options = {}) {
   const host = typeof container === "string" ? document.querySelector(container) : container;
   if (!(host instanceof Element)) {
-    const got = typeof container === "string" ? `"${container}", which matches nothing` : String(container);
+    const got =
+      typeof container === "string" ? `"${container}", which matches nothing` : String(container);
     throw new TypeError(`mount() needs an element or a selector that matches one; got ${got}.`);
   }
   const Embed = define();
@@ -589,7 +631,9 @@ export function mount(container, options = {}) {
   for (const [option, type] of Object.entries(EVENT_OPTIONS)) {
     const callback = options[option];
     if (typeof callback === "function") {
-      element.addEventListener(type, (event) => callback(event.detail), { signal: listeners.signal });
+      element.addEventListener(type, (event) => callback(event.detail), {
+        signal: listeners.signal,
+      });
     }
   }
   host.append(element);
