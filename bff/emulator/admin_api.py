@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from . import bodies
 from .auth import require_admin
@@ -14,7 +15,7 @@ bp = Blueprint("emulator_admin", __name__, url_prefix="/v1/admin")
 
 
 @bp.post("/provision")
-def provision():
+def provision() -> ResponseReturnValue:
     """Provision (or look up) the org's project; "" is a valid org id, as upstream."""
     require_admin()
     body = bodies.json_object()

@@ -54,7 +54,9 @@ def name(body: dict[str, Any]) -> str:
     return string(body, "name").strip()
 
 
-def obj(body: dict[str, Any], key: str, path: str | None = None, *, required: bool = True):
+def obj(
+    body: dict[str, Any], key: str, path: str | None = None, *, required: bool = True
+) -> dict[str, Any] | None:
     """Return body[key] as a dict (None when optional and absent), else 422."""
     path = path or key
     value = body.get(key)

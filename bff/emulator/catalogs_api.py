@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from . import bodies
 from .auth import require_project
@@ -16,7 +17,7 @@ bp = Blueprint("emulator_catalogs", __name__, url_prefix="/v1/embed/catalogs")
 
 
 @bp.post("")
-def publish_catalog():
+def publish_catalog() -> ResponseReturnValue:
     """Store the catalog under its name: 201 when new, 200 when it replaces one."""
     caller = require_project()
     name, catalog = check_catalog_body(bodies.json_object())

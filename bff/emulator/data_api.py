@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from . import render_records, template_records
 from .auth import require_project
@@ -17,7 +18,7 @@ _CHUNK = 16 * 1024
 
 
 @bp.get("/builder/templates")
-def list_templates():
+def list_templates() -> ResponseReturnValue:
     """List the project's published templates, oldest first."""
     caller = require_project()
     wanted = page_request()
@@ -28,7 +29,7 @@ def list_templates():
 
 
 @bp.get("/renders")
-def list_renders():
+def list_renders() -> ResponseReturnValue:
     """List the project's renders, newest first, filtered by status and templateId."""
     caller = require_project()
     wanted = page_request()
@@ -41,7 +42,7 @@ def list_renders():
 
 
 @bp.get("/renders/<render_id>/download")
-def download_render(render_id: str):
+def download_render(render_id: str) -> ResponseReturnValue:
     """Stream the render's PDF as an attachment."""
     caller = require_project()
     render = render_records.get(get_store(), caller.project_id, render_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str):
+def error_response(status: int, code: str, message: str) -> Response:
     """Build the envelope response; the one place error JSON is shaped."""
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
@@ -77,16 +77,16 @@ def register_error_handlers(app: Flask) -> None:
     """Render every error, expected or not, in the envelope and never with a traceback."""
 
     @app.errorhandler(ApiError)
-    def _api_error(error: ApiError):
+    def _api_error(error: ApiError) -> Response:
         return error_response(error.status, error.code, error.message)
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
+    def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         code = _HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
         return error_response(status, code, error.description or error.name)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
+    def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error in the emulator")
         return error_response(500, "internal_error", InternalError().message)

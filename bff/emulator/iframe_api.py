@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from . import bodies, render_records, session_tokens, template_records
 from .auth import bearer_token
@@ -30,7 +31,7 @@ def require_session(*modes: str, permission: str | None = None) -> dict:
 
 
 @bp.get("/context")
-def context():
+def context() -> ResponseReturnValue:
     """Describe the session to its page: who, what mode, the template and the field catalog."""
     claims = require_session()
     store = get_store()
@@ -62,7 +63,7 @@ def _catalog(claims: dict) -> dict:
 
 
 @bp.post("/templates")
-def publish():
+def publish() -> ResponseReturnValue:
     """Publish the builder's template: new in create mode, a new version in edit mode."""
     claims = require_session("create", "edit", permission="publish")
     body = bodies.json_object()
@@ -71,7 +72,7 @@ def publish():
 
 
 @bp.post("/submissions")
-def submit():
+def submit() -> ResponseReturnValue:
     """Submit a filled form; the render it creates is what the host can download."""
     claims = require_session("fill", permission="submitForm")
     store = get_store()
@@ -86,7 +87,7 @@ def submit():
 
 
 @bp.get("/renders")
-def list_renders():
+def list_renders() -> ResponseReturnValue:
     """List the renders a view session shows: its template's, or the project's, newest first."""
     claims = require_session("view")
     rows = render_records.list_page(get_store(), claims["prj"], None, VIEW_LIST_LIMIT,
@@ -95,7 +96,7 @@ def list_renders():
 
 
 @bp.get("/renders/<render_id>/download")
-def download(render_id: str):
+def download(render_id: str) -> ResponseReturnValue:
     """Stream a render's PDF to a view session (the page saves it through a blob URL)."""
     claims = require_session("view")
     render = render_records.get(get_store(), claims["prj"], render_id)

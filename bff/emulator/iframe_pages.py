@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, current_app, render_template
+from flask.typing import ResponseReturnValue
 
 bp = Blueprint("emulator_pages", __name__, url_prefix="/embed")
 NO_ANCESTORS = "'none'"
 PAGES = {"builder": "Template builder", "fill": "Fill in form", "view": "Submissions"}
 
 
-def _page(name: str):
+def _page(name: str) -> ResponseReturnValue:
     ancestors = current_app.config["FRAME_ANCESTORS"]
     html = render_template(
         f"{name}.html",
@@ -35,18 +36,18 @@ def _page(name: str):
 
 
 @bp.get("/builder")
-def builder():
+def builder() -> ResponseReturnValue:
     """Serve the template builder (create and edit sessions)."""
     return _page("builder")
 
 
 @bp.get("/fill")
-def fill():
+def fill() -> ResponseReturnValue:
     """Serve the form-fill page (fill sessions)."""
     return _page("fill")
 
 
 @bp.get("/view")
-def view():
+def view() -> ResponseReturnValue:
     """Serve the read-only submissions page (view sessions)."""
     return _page("view")

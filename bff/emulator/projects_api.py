@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from . import bodies
 from . import project_records as records
@@ -14,7 +15,7 @@ bp = Blueprint("emulator_projects", __name__, url_prefix="/v1/projects")
 
 
 @bp.post("")
-def create_project():
+def create_project() -> ResponseReturnValue:
     """Create a project; not idempotent, a repeated name gets a suffixed slug."""
     account_id = require_account()
     name = bodies.name(bodies.json_object())
@@ -24,7 +25,7 @@ def create_project():
 
 
 @bp.get("")
-def list_projects():
+def list_projects() -> ResponseReturnValue:
     """List the account's live projects, oldest first."""
     account_id = require_account()
     wanted = page_request()
@@ -34,14 +35,14 @@ def list_projects():
 
 
 @bp.get("/<project_id>")
-def get_project(project_id: str):
+def get_project(project_id: str) -> ResponseReturnValue:
     """Show one project of the account."""
     account_id = require_account()
     return jsonify(records.public(records.get_owned(get_store(), account_id, project_id)))
 
 
 @bp.patch("/<project_id>")
-def rename_project(project_id: str):
+def rename_project(project_id: str) -> ResponseReturnValue:
     """Rename a project of the account."""
     account_id = require_account()
     store = get_store()
@@ -51,7 +52,7 @@ def rename_project(project_id: str):
 
 
 @bp.delete("/<project_id>")
-def delete_project(project_id: str):
+def delete_project(project_id: str) -> ResponseReturnValue:
     """Soft-delete a project of the account."""
     account_id = require_account()
     records.soft_delete(get_store(), account_id, project_id)
@@ -59,7 +60,7 @@ def delete_project(project_id: str):
 
 
 @bp.post("/<project_id>/keys")
-def mint_project_key(project_id: str):
+def mint_project_key(project_id: str) -> ResponseReturnValue:
     """Mint a ck_live_ key for a project; the plaintext is shown only in this answer."""
     account_id = require_account()
     store = get_store()

@@ -28,7 +28,9 @@ class Provisioned:
     already_existed: bool
 
 
-def provision_org(store: Store, sealer: Sealer, external_org_id: str, org_name: str | None):
+def provision_org(
+    store: Store, sealer: Sealer, external_org_id: str, org_name: str | None
+) -> Provisioned:
     """Create the org's stack once; later calls decrypt and return the same key."""
     with store.transaction():
         row = store.one("SELECT * FROM orgs WHERE external_org_id = ?", (external_org_id,))
@@ -47,7 +49,9 @@ def _open_key(sealer: Sealer, row: dict) -> str:
         raise InternalError() from None
 
 
-def _create(store: Store, sealer: Sealer, external_org_id: str, org_name: str | None):
+def _create(
+    store: Store, sealer: Sealer, external_org_id: str, org_name: str | None
+) -> Provisioned:
     project = create_project(store, None, org_name or external_org_id or "Unnamed org", 0)
     api_key = mint_key(store, project["id"], "Provisioned key")["key"]
     partner_id = str(uuid.uuid4())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from . import bodies, session_tokens
 from .auth import require_project
@@ -16,7 +17,7 @@ bp = Blueprint("emulator_sessions", __name__, url_prefix="/v1/embed/sessions")
 
 
 @bp.post("")
-def mint_session():
+def mint_session() -> ResponseReturnValue:
     """Mint a session JWT, its iframe URL and a single-use renew token."""
     caller = require_project()
     if caller.partner_id is None:
@@ -33,7 +34,7 @@ def mint_session():
 
 
 @bp.post("/refresh")
-def refresh_session():
+def refresh_session() -> ResponseReturnValue:
     """Trade a renew token for a new session token and a new renew token."""
     caller = require_project()
     renew_token = bodies.string(bodies.json_object(), "renewToken", max_length=200)
@@ -44,7 +45,7 @@ def refresh_session():
     return _no_store(answer)
 
 
-def _no_store(answer: dict):
+def _no_store(answer: dict) -> Response:
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response
