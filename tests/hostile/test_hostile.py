@@ -1,0 +1,246 @@
+"""Hostile input over every route: never a 5xx, never an unvalidated value upstream.
+
+Each example runs against the real app with Craftkit mocked permissively; afterwards every
+upstream call it caused is checked: only known endpoints, the caller's own org key, only
+allow-listed and valid query parameters, no browser Cookie or Authorization, and no key or
+token in any response or log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import jwt
+import responses
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bff import create_app
+from bff.api.renders import RENDER_ID
+
+BASE = "https://craftkit.test"
+ADMIN_KEY = "ck_admin_hostile_secret_0123456789"
+JWT_SECRET = "hostile-jwt-secret-0123456789abcdef01"
+KEYS = {"org-a": "ck_live_hostile_key_a", "org-b": "ck_live_hostile_key_b"}
+RENEW = "ckr_hostile_upstream_renew"
+SECRETS = (ADMIN_KEY, JWT_SECRET, RENEW, *KEYS.values())
+ENDPOINTS = {("POST", "/v1/admin/provision"), ("POST", "/v1/embed/sessions"),
+             ("POST", "/v1/embed/sessions/refresh"), ("GET", "/v1/embed/builder/templates"),
+             ("GET", "/v1/embed/renders")}
+QUERY_RULES = {"limit": r"[1-9][0-9]{0,2}", "cursor": r"[A-Za-z0-9._~=+/-]{1,512}",
+               "status": r"[A-Za-z_]{1,32}", "templateId": r"[A-Za-z0-9_-]{1,128}"}
+
+APP = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE,
+                  "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_AUTH_JWT_COOKIE": "host"})
+TOKEN = jwt.encode({"sub": "user-1", "orgs": ["org-a"], "exp": int(time.time()) + 3600},
+                   JWT_SECRET, algorithm="HS256")
+
+
+def _provision(request):
+    org = json.loads(request.body)["externalOrgId"]
+    return 200, {}, json.dumps({"apiKey": KEYS.get(org, "ck_live_hostile_other")})
+
+
+def _session(request):
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 900))
+    return 200, {}, json.dumps({"session_token": "t", "iframe_url": "https://e.test/x",
+                                "renew_token": RENEW, "expires_at": expires})
+
+
+def _mock(mock):
+    mock.add_callback("POST", BASE + "/v1/admin/provision", callback=_provision)
+    mock.add_callback("POST", BASE + "/v1/embed/sessions", callback=_session)
+    mock.add_callback("POST", BASE + "/v1/embed/sessions/refresh", callback=_session)
+    mock.get(BASE + "/v1/embed/builder/templates", json={"data": []})
+    mock.get(BASE + "/v1/embed/renders", json={"data": []})
+    mock.get(re.compile(re.escape(BASE) + r"/v1/embed/renders/[^/]+/download"), body=b"%PDF")
+
+
+def _check_upstream_calls(calls):
+    for call in calls:
+        url = urlsplit(call.request.url)
+        method = call.request.method
+        download = re.fullmatch(r"/v1/embed/renders/([^/]+)/download", url.path)
+        assert (method, url.path) in ENDPOINTS or (method == "GET" and download), url.path
+        if download:
+            assert RENDER_ID.fullmatch(download.group(1))
+        headers = call.request.headers
+        assert "Cookie" not in headers
+        if url.path != "/v1/admin/provision":
+            assert headers["Authorization"] == f"Bearer {KEYS['org-a']}"
+        for name, value in parse_qsl(url.query, keep_blank_values=True):
+            assert name in QUERY_RULES and re.fullmatch(QUERY_RULES[name], value), (name, value)
+        if call.request.body and url.path == "/v1/admin/provision":
+            assert json.loads(call.request.body)["externalOrgId"] == "org-a"
+
+
+def _check_response(response, records):
+    assert response.status_code < 500, (response.status_code, response.get_data()[:300])
+    text = response.get_data(as_text=True) + json.dumps(dict(response.headers))
+    assert "Traceback" not in text
+    if response.status_code >= 400 and response.request.method != "HEAD":
+        assert response.is_json
+    for record in records:
+        line = record.getMessage()
+        assert not [s for s in SECRETS if s in line], line
+    assert not [s for s in SECRETS if s in text]
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def _send(method, path, *, headers=None, data=None, query=None):
+    # The test client drops a hand-set Cookie header; cookies must go through its jar.
+    headers = dict(headers or {})
+    cookies = dict(pair.split("=", 1) for pair in headers.pop("Cookie", "").split(";")
+                   if "=" in pair)
+    capture = _Capture()
+    root = logging.getLogger()
+    root.addHandler(capture)
+    old_level, root.level = root.level, logging.DEBUG
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            _mock(mock)
+            client = APP.test_client()
+            for name, value in cookies.items():
+                if name.strip():
+                    client.set_cookie(name.strip(), value.strip())
+            response = client.open(path, method=method, headers=headers, data=data,
+                                   query_string=query)
+            _check_upstream_calls(mock.calls)
+    finally:
+        root.removeHandler(capture)
+        root.level = old_level
+    _check_response(response, capture.records)
+    return response
+
+
+ROUTES = ["/api/craftkit/session", "/api/craftkit/refresh", "/api/craftkit/templates",
+          "/api/craftkit/renders", "/api/craftkit/renders/r1/download"]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+deep = st.integers(1, 3000).map(lambda n: "[" * n + "]" * n)
+raw_bodies = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(str.encode),
+    deep.map(str.encode),
+    st.integers(60_000, 70_000).map(lambda n: b'{"templateName": "' + b"x" * n + b'"}'),
+    st.just(b'{"mode": "create", "mode": "fill", "tenantExternalId": "org-a",'
+            b' "tenantExternalId": "org-b"}'),
+    st.just(b'{"templateName": NaN, "mode": Infinity}'),
+    st.just(b'{"limit": 1e400, "templateName": ' + b"9" * 5000 + b"}"),
+    st.just('{"tenantExternalId": "org-a\u202e", "templateName": "\ud800"}'.encode(
+        "utf-8", "surrogatepass")),
+    st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=6)
+      .map(lambda d: json.dumps(d).encode()),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(route=st.sampled_from(ROUTES), method=st.sampled_from(METHODS), body=raw_bodies,
+       content_type=st.sampled_from(["application/json", "application/json; charset=utf-8",
+                                     "text/plain", "application/x-www-form-urlencoded", ""]),
+       extra=st.dictionaries(st.sampled_from(["Cookie", "Origin", "Sec-Fetch-Site",
+                                              "X-Request-ID", "Accept-Language",
+                                              "X-Forwarded-For", "Content-Length"]),
+                             header_text, max_size=4))
+def test_any_method_body_and_headers_never_5xx(route, method, body, content_type, extra):
+    headers = {"Authorization": f"Bearer {TOKEN}", **extra}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if "Content-Length" in headers and not headers["Content-Length"].isdigit():
+        del headers["Content-Length"]
+    headers.pop("Content-Length", None)  # the test client computes it from the body
+    _send(method, route, headers=headers, data=body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(segment=st.text(min_size=1, max_size=200),
+       query=st.dictionaries(st.sampled_from(["limit", "cursor", "status", "templateId",
+                                              "tenantExternalId", "apiKey", "org", ""]),
+                             st.text(max_size=80), max_size=5))
+def test_any_path_segment_and_query_never_reaches_upstream_unvalidated(segment, query):
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    _send("GET", "/api/craftkit/renders/" + quote(segment, safe="") + "/download",
+          headers=headers, query=query)
+    _send("GET", "/api/craftkit/renders", headers=headers, query=query)
+
+
+@settings(max_examples=200, deadline=None)
+@given(authorization=st.one_of(header_text, st.just("Bearer " + TOKEN[:-3] + "abc"),
+                               st.just("Bearer " + TOKEN.replace(".", ".x", 1)),
+                               header_text.map(lambda t: "Bearer " + t)),
+       cookie=st.one_of(st.none(), header_text))
+def test_forged_credentials_are_401_never_5xx(authorization, cookie):
+    headers = {"Authorization": authorization}
+    if cookie is not None:
+        headers["Cookie"] = f"host={cookie}"
+    response = _send("GET", "/api/craftkit/templates", headers=headers)
+    assert response.status_code in (200, 401)
+    if response.status_code == 200:  # only the genuine token gets through
+        assert authorization.strip() == f"Bearer {TOKEN}"
+
+
+def _token(sub, orgs):
+    return jwt.encode({"sub": sub, "orgs": orgs, "exp": int(time.time()) + 3600}, JWT_SECRET,
+                      algorithm="HS256")
+
+
+@settings(max_examples=200, deadline=None)
+@given(org=st.text(max_size=60).filter(lambda o: o != "org-a"),
+       where=st.sampled_from(["session", "refresh", "query"]))
+def test_other_org_ids_are_always_refused(org, where):
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    if where == "query":
+        response = _send("GET", "/api/craftkit/templates", headers=headers,
+                         query={"tenantExternalId": org})
+    elif where == "session":
+        response = _send("POST", "/api/craftkit/session", headers=headers,
+                         data=json.dumps({"mode": "create", "tenantExternalId": org}),
+                         )
+    else:
+        sealed = APP.extensions["craftkit_bff"].sealer.seal(RENEW, "org-a", "user-1")
+        response = _send("POST", "/api/craftkit/refresh", headers=headers,
+                         data=json.dumps({"renewToken": sealed, "orgId": org}))
+    assert response.status_code in (400, 403, 415)
+
+
+def test_another_users_or_orgs_sealed_token_is_refused():
+    sealer = APP.extensions["craftkit_bff"].sealer
+    for sealed in (sealer.seal(RENEW, "org-a", "user-2"), sealer.seal(RENEW, "org-b", "user-1")):
+        response = _send("POST", "/api/craftkit/refresh",
+                         headers={"Authorization": f"Bearer {TOKEN}",
+                                  "Content-Type": "application/json"},
+                         data=json.dumps({"renewToken": sealed}))
+        assert response.status_code == 403
+
+
+def test_cross_site_post_with_the_cookie_is_refused():
+    for site_headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                         {"Origin": "null"}):
+        response = _send("POST", "/api/craftkit/session",
+                         headers={"Cookie": f"host={TOKEN}", "Content-Type": "application/json",
+                                  **site_headers},
+                         data=json.dumps({"mode": "create"}))
+        assert response.status_code == 403
+
+
+def test_expired_and_unsigned_tokens_are_refused():
+    expired = jwt.encode({"sub": "user-1", "orgs": ["org-a"], "exp": int(time.time()) - 600},
+                         JWT_SECRET, algorithm="HS256")
+    unsigned = jwt.encode({"sub": "user-1", "orgs": ["org-a"], "exp": int(time.time()) + 600},
+                          None, algorithm="none")
+    for token in (expired, unsigned, _token("user-1", ["org-a"])[:-4] + "AAAA"):
+        response = _send("GET", "/api/craftkit/templates",
+                         headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
