@@ -1,0 +1,169 @@
+"""The demo stack: the emulator and the BFF on two local origins, seeded, started and stopped."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+
+import requests
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from . import create_app, get_org_api_key
+from .config import DEFAULTS
+from .demo import ORGS, USERS, register_demo
+from .emulator import create_emulator_app
+
+HOST = "127.0.0.1"
+CATALOG_NAME = "demo-catalog-v1"
+# The seed's "customer" namespace, extended a little so a template looks like a real one.
+CATALOG = {
+    "allowCustom": True,
+    "namespaces": [
+        {"key": "customer", "label": "Customer", "fields": [
+            {"key": "customer.name", "label": "Name", "dataType": "text", "required": True},
+            {"key": "customer.email", "label": "Email", "dataType": "email", "required": False},
+            {"key": "customer.company", "label": "Company", "dataType": "text",
+             "required": False},
+            {"key": "customer.phone", "label": "Phone", "dataType": "phone", "required": False},
+        ]},
+        {"key": "agreement", "label": "Agreement", "fields": [
+            {"key": "agreement.start", "label": "Start date", "dataType": "date",
+             "required": False},
+            {"key": "agreement.amount", "label": "Monthly fee", "dataType": "number",
+             "required": False},
+            {"key": "agreement.notes", "label": "Notes", "dataType": "longtext",
+             "required": False},
+            {"key": "agreement.accepted", "label": "Terms accepted", "dataType": "boolean",
+             "required": False},
+        ]},
+    ],
+    "loops": [],
+}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        """Leave request logging to the BFF's own one line per API call."""
+
+
+@dataclass
+class DemoStack:
+    """A running demo: open ``url``; ``stop()`` shuts both servers down."""
+
+    url: str
+    emulator_url: str
+    bff_app: Flask
+    emulator_app: Flask
+    _servers: list[BaseWSGIServer] = field(default_factory=list, repr=False)
+    _threads: list[threading.Thread] = field(default_factory=list, repr=False)
+
+    def stop(self) -> None:
+        """Stop serving and close both listening sockets."""
+        # shutdown() waits out a poll interval; do both at once to stop twice as fast.
+        stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
+        for server, thread in zip(self._servers, self._threads, strict=True):
+            thread.join(5)
+            server.server_close()
+
+    def __enter__(self) -> DemoStack:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900) -> DemoStack:
+    """Start the seeded emulator and BFF on 127.0.0.1 (port 0: a free one) in threads."""
+    admin_key = "ck_admin_demo_" + secrets.token_urlsafe(32)
+    emulator_app = create_emulator_app({"ADMIN_KEY": admin_key, "ACCOUNT_KEYS": [],
+                                        "SESSION_TTL": session_ttl, "DATA_PATH": None})
+    servers = [_bind(emulator_app, emulator_port)]
+    try:
+        emulator_url = f"http://{HOST}:{servers[0].server_port}"
+        bff_app = create_demo_app(admin_key, emulator_url)
+        servers.append(_bind(bff_app, port))
+    except BaseException:
+        for server in servers:
+            server.server_close()
+        raise
+    bff_port = servers[1].server_port
+    # Only the demo page may frame the emulator's pages, under either local name.
+    emulator_app.config["FRAME_ANCESTORS"] = [f"http://{HOST}:{bff_port}",
+                                              f"http://localhost:{bff_port}"]
+    threads = [threading.Thread(target=s.serve_forever, name="craftkit-demo", daemon=True)
+               for s in servers]
+    for thread in threads:
+        thread.start()
+    stack = DemoStack(f"http://{HOST}:{bff_port}/", emulator_url, bff_app, emulator_app,
+                      servers, threads)
+    try:
+        seed_catalogs(bff_app, emulator_url)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def create_demo_app(admin_key: str, craftkit_url: str) -> Flask:
+    """Build the BFF with the demo pages, ignoring any CRAFTKIT_* in the environment."""
+    # Every setting is explicit so a developer's own CRAFTKIT_* variables (a JWT secret, a
+    # URL prefix) cannot turn the demo into something it was not built for.
+    config = {**DEFAULTS, "CRAFTKIT_ADMIN_KEY": admin_key, "CRAFTKIT_BASE_URL": craftkit_url,
+              "CRAFTKIT_CATALOG_NAME": CATALOG_NAME, "CRAFTKIT_TIMEOUT": "2,10",
+              "SECRET_KEY": secrets.token_urlsafe(32),
+              # Cookies ignore ports: a name of its own keeps other local apps' sessions apart.
+              "SESSION_COOKIE_NAME": "craftkit_demo_session", "SESSION_COOKIE_SAMESITE": "Lax"}
+    app = create_app(config)
+    register_demo(app)
+    return app
+
+
+def seed_catalogs(bff_app: Flask, craftkit_url: str) -> None:
+    """Provision every demo org and publish the catalog to it with the org's own key."""
+    with bff_app.app_context(), requests.Session() as http:
+        for org_id, org_name in ORGS.items():
+            key = get_org_api_key(org_id, org_name)
+            response = http.post(f"{craftkit_url}/v1/embed/catalogs", timeout=10,
+                                 headers={"Authorization": f"Bearer {key}"},
+                                 json={"name": CATALOG_NAME, "catalog": CATALOG})
+            response.raise_for_status()
+
+
+def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900) -> int:
+    """Run the demo in the foreground until Ctrl-C (or SIGTERM); return the exit status."""
+    try:
+        stack = start_demo(port, emulator_port, session_ttl)
+    except OSError as error:
+        print(f"craftkit-bff demo: cannot listen ({error.strerror or error}); pick free ports "
+              "with --port and --emulator-port.", file=sys.stderr)
+        return 1
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    users = ", ".join(f"{user.display_name} ({' and '.join(user.orgs.values())})"
+                      for user in USERS.values())
+    print(f"craftkit-bff demo is running.\n\n  Open {stack.url} and sign in as one of\n"
+          f"  {users}.\n\n"
+          f"  The BFF and the demo pages:  {stack.url.rstrip('/')}\n"
+          f"  The Craftkit emulator:       {stack.emulator_url}\n"
+          f"  Embed sessions last {session_ttl} s.\n\nPress Ctrl-C to stop.", flush=True)
+    try:
+        # Wake up now and then: a signal handler only runs between the main thread's steps.
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        stack.stop()
+        print("Stopped.", flush=True)
+    return 0
+
+
+def _bind(app: Flask, port: int) -> BaseWSGIServer:
+    return make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
