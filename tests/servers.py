@@ -62,8 +62,8 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout: float) -> None:
             output = process.stdout.read().decode(errors="replace")
             raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
         try:
-            requests.get(url, timeout=0.5)
+            requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting
             time.sleep(0.05)
     raise RuntimeError(f"server did not answer {url} within {timeout} s")
