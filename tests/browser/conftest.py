@@ -50,7 +50,7 @@ def bff(rig):
 
 
 @pytest.fixture
-def page(browser, bff):
+def page(browser):
     """A page in a fresh browser context; the test fails if the page throws an uncaught error."""
     context = browser.new_context()
     page = context.new_page()
@@ -63,6 +63,6 @@ def page(browser, bff):
 
 
 @pytest.fixture
-def embed(page, rig):
+def embed(page, rig, bff):
     """The host page driver: ``embed.open(tenant="org-a")`` shows a <craftkit-embed>."""
     return EmbedPage(page, rig)

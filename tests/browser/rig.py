@@ -7,6 +7,13 @@
 - a foreign origin serves the same page, to play a sender the element must ignore.
 
 Every server is a werkzeug server bound to 127.0.0.1 on a free port, in a daemon thread.
+
+Reuse: ``ServerThread(app)`` serves any WSGI app (the real BFF, the emulator) the same way, and
+the ``browser`` and ``page`` fixtures of ``conftest.py`` need no rig. Pages that send a strict CSP
+(the demo's ``script-src 'self'``) refuse ``page.wait_for_function`` string predicates: prefer
+locator assertions there, or open the context with ``bypass_csp=True``. Messages the element
+posts are observable in the frame page (``window.received``); only the element's own iframe
+window at the minted origin is listened to, so forged senders need a window of their own.
 """
 
 import json
