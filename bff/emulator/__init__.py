@@ -46,7 +46,7 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def serve(host: str, port: int, data: str | None) -> None:
-    """Run the emulator until interrupted; exit 2 when CRAFTKIT_ADMIN_KEY is unset."""
+    """Run the emulator until interrupted; exit 2 on bad settings (e.g. no CRAFTKIT_ADMIN_KEY)."""
     from werkzeug.serving import make_server
 
     try:

@@ -19,13 +19,15 @@ class Store:
     def __init__(self, path: str | None = None):
         self._lock = threading.RLock()
         # isolation_level=None: transactions are opened explicitly in transaction().
-        self._db = sqlite3.connect(
-            path or ":memory:", check_same_thread=False, isolation_level=None
-        )
+        try:
+            self._db = sqlite3.connect(
+                path or ":memory:", check_same_thread=False, isolation_level=None
+            )
+            self._db.executescript(SCHEMA)
+        except sqlite3.Error as e:
+            raise RuntimeError(f"cannot use {path} as the emulator's data file: {e}") from e
         self._db.row_factory = sqlite3.Row
         self._depth = 0
-        with self._lock:
-            self._db.executescript(SCHEMA)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

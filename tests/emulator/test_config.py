@@ -111,3 +111,12 @@ def test_serve_on_a_busy_port_exits_1_saying_so():
         done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                               text=True, timeout=30, env={**clean, "CRAFTKIT_ADMIN_KEY": "a"})
     assert done.returncode == 1 and "in use" in done.stderr
+
+
+def test_serve_with_an_unusable_data_file_exits_2(tmp_path):
+    code = f"from bff.emulator import serve; serve('127.0.0.1', 0, {str(tmp_path)!r})"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CRAFTKIT_")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=30, env={**clean, "CRAFTKIT_ADMIN_KEY": "a"})
+    assert done.returncode == 2 and "data file" in done.stderr
+    assert "Traceback" not in done.stderr
