@@ -1,0 +1,79 @@
+"""Fixtures for the end-to-end tests: the real demo stack on free ports, and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bff.demo_stack import start_demo
+
+from .demo_page import DemoPage
+
+CHROMIUM = os.environ.get("CRAFTKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Short enough that a test sees a refresh (at about half the lifetime) and an expiry quickly,
+# long enough that a page on a busy machine loads well within one session.
+SHORT_TTL = 8
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The demo stack (emulator + BFF, seeded) with the default 900 s sessions."""
+    with start_demo(session_ttl=900) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def short_demo():
+    """A second demo stack whose embed sessions last SHORT_TTL seconds."""
+    with start_demo(session_ttl=SHORT_TTL) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium, driven by Playwright; skips when it is not installed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install the Debian 'chromium' package "
+                    "to run the end-to-end tests")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context (own cookies) that fails the test on an uncaught page error."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900},
+                                  accept_downloads=True)
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    yield context
+    context.close()
+    assert errors == [], f"uncaught errors in the demo page or the iframe: {errors}"
+
+
+@pytest.fixture
+def demo_page(context, demo):
+    """The demo page in a fresh context, not signed in yet."""
+    return DemoPage(context.new_page(), demo.url)
+
+
+@pytest.fixture
+def short_demo_page(context, short_demo):
+    """The demo page of the short-session stack, not signed in yet."""
+    return DemoPage(context.new_page(), short_demo.url)
