@@ -16,6 +16,19 @@ PAGE_FOR_MODE = {"create": "builder", "edit": "builder", "fill": "fill", "view":
 
 def session_context(store: Store, project_id: str, partner_id: str, body: dict) -> dict:
     """Return the session's context (what its JWT and renew token carry), or raise 4xx."""
+    context = {"pid": partner_id, "prj": project_id, **_parse(body)}
+    _check_tenant(store, project_id, context["tenant"])
+    if context["mode"] == "create":
+        context["tpl"] = None  # a create session makes a new template whatever it was sent
+    elif context["tpl"] is not None:
+        template = _template(store, project_id, context["tpl"])
+        context["init"] = context["init"] or template["name"]
+    _check_catalog(store, project_id, context["cat"])
+    return context
+
+
+def _parse(body: dict[str, Any]) -> dict[str, Any]:
+    """Check the body's shape (422 naming the wrong path) before anything is looked up."""
     tenant = bodies.obj(body, "tenant")
     tenant_id = bodies.string(tenant, "externalId", "tenant.externalId", allow_empty=True)
     actor = bodies.obj(body, "actor")
@@ -25,29 +38,20 @@ def session_context(store: Store, project_id: str, partner_id: str, body: dict) 
     mode = scope.get("mode")
     if mode not in MODES:
         raise InvalidRequest(f"scope.mode must be one of {', '.join(MODES)}.")
-    template_id = bodies.string(scope, "templateExternalId", "scope.templateExternalId",
-                                required=mode in ("edit", "fill"))
-    initial_name = bodies.string(scope, "initialName", "scope.initialName", required=False)
-    perms = check_permissions(mode, body.get("permissions"))
     catalog_ref = bodies.obj(body, "catalogRef", required=False)
-    catalog = (bodies.string(catalog_ref, "name", "catalogRef.name")
-               if catalog_ref is not None else None)
-    _check_tenant(store, project_id, tenant_id)
-    template = None if mode == "create" else _template(store, project_id, template_id)
-    _check_catalog(store, project_id, catalog)
     return {
-        "pid": partner_id,
-        "prj": project_id,
         "sub": actor_id,
         "name": _display(actor, "actor.displayName") or email or actor_id,
         "email": email,
         "tenant": tenant_id,
         "tenant_name": _display(tenant, "tenant.displayName") or tenant_id,
         "mode": mode,
-        "tpl": template["id"] if template else None,
-        "init": initial_name or (template["name"] if template else None),
-        "cat": catalog,
-        "perms": perms,
+        "tpl": bodies.string(scope, "templateExternalId", "scope.templateExternalId",
+                             required=mode in ("edit", "fill")),
+        "init": bodies.string(scope, "initialName", "scope.initialName", required=False),
+        "cat": (bodies.string(catalog_ref, "name", "catalogRef.name")
+                if catalog_ref is not None else None),
+        "perms": check_permissions(mode, body.get("permissions")),
     }
 
 
@@ -66,9 +70,7 @@ def _check_tenant(store: Store, project_id: str, tenant_id: str) -> None:
         )
 
 
-def _template(store: Store, project_id: str, template_id: str | None) -> dict | None:
-    if template_id is None:
-        return None
+def _template(store: Store, project_id: str, template_id: str) -> dict:
     row = store.one(
         "SELECT id, name FROM templates WHERE id = ? AND project_id = ?", (template_id, project_id)
     )

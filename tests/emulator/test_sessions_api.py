@@ -177,3 +177,14 @@ def test_mint_session_without_a_project_key_is_401(emulator, key):
 
 def test_mint_session_sets_no_store(emulator, org_key):
     assert emulator.mint(org_key).headers["Cache-Control"] == "no-store"
+
+
+def test_mint_session_shape_is_checked_before_tenant_and_template(emulator, org_key):
+    body = session_body("org-b", mode="edit", template="nope")
+    body["actor"]["displayName"] = ["not", "a", "string"]
+    assert error_of(emulator.call("POST", URL, org_key, json=body)) == (422, "invalid_request")
+
+
+def test_mint_session_create_ignores_a_template_id(emulator, org_key):
+    answer = emulator.session(org_key, mode="create", template="whatever")
+    assert claims_of(answer["session_token"])["tpl"] is None

@@ -90,7 +90,7 @@ export class EmbedSession {
     } catch {
       return;
     }
-    if (claims.mode !== this.claims.mode) return;
+    if (!this.claims || claims.mode !== this.claims.mode) return;
     this.token = data.token;
     this.claims = claims;
     this.#schedule();
