@@ -13,6 +13,7 @@ from typing import Any
 ACCOUNT_KEY_PREFIX = "ck_acct_"
 DEFAULT_FRAME_ANCESTORS = ["http://127.0.0.1:*", "http://localhost:*"]
 _ALPHABET = string.ascii_letters + string.digits
+_ANCESTOR = re.compile(r"'self'|\*|[a-z][a-z0-9+.-]*:(//[A-Za-z0-9*.-]+(:(\d+|\*))?/?)?")
 
 DEFAULTS: dict[str, Any] = {
     "SESSION_TTL": 900,
@@ -97,4 +98,9 @@ def load_config(
     config["ACCOUNT_KEYS"] = keys
     if isinstance(config["FRAME_ANCESTORS"], str):
         config["FRAME_ANCESTORS"] = _split(config["FRAME_ANCESTORS"])
+    # Each entry goes verbatim into a CSP header: refuse anything that could end the directive.
+    unsafe = [a for a in config["FRAME_ANCESTORS"] if not _ANCESTOR.fullmatch(a)]
+    if unsafe:
+        raise RuntimeError(f"CRAFTKIT_EMULATOR_FRAME_ANCESTORS has entries that are not CSP "
+                           f"sources (like http://127.0.0.1:*): {unsafe!r}")
     return config

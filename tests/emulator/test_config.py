@@ -120,3 +120,17 @@ def test_serve_with_an_unusable_data_file_exits_2(tmp_path):
                           text=True, timeout=30, env={**clean, "CRAFTKIT_ADMIN_KEY": "a"})
     assert done.returncode == 2 and "data file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("ancestor", ["http://a.example; script-src *", "'unsafe-inline'",
+                                      "http://a.example/path"])
+def test_load_config_rejects_frame_ancestors_that_are_not_sources(ancestor):
+    with pytest.raises(RuntimeError, match="FRAME_ANCESTORS"):
+        load_config({"ADMIN_KEY": "a", "FRAME_ANCESTORS": [ancestor]}, environ={})
+
+
+@pytest.mark.parametrize("ancestor", ["'self'", "*", "https:", "https://*.example.com",
+                                      "http://localhost:5000", "http://127.0.0.1:*"])
+def test_load_config_accepts_csp_sources_as_frame_ancestors(ancestor):
+    assert load_config({"ADMIN_KEY": "a", "FRAME_ANCESTORS": [ancestor]},
+                       environ={})["FRAME_ANCESTORS"] == [ancestor]
