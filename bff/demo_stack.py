@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
+import socket
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from .emulator import create_emulator_app
 
 HOST = "127.0.0.1"
 CATALOG_NAME = "demo-catalog-v1"
+MIN_SESSION_TTL = 2  # the element refreshes no sooner than a second into a session
 # The seed's "customer" namespace, extended a little so a template looks like a real one.
 CATALOG = {
     "allowCustom": True,
@@ -87,14 +90,14 @@ def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900) ->
                                         "SESSION_TTL": session_ttl, "DATA_PATH": None})
     servers = [_bind(emulator_app, emulator_port)]
     try:
-        emulator_url = f"http://{HOST}:{servers[0].server_port}"
+        emulator_url = f"http://{HOST}:{servers[0].port}"
         bff_app = create_demo_app(admin_key, emulator_url)
         servers.append(_bind(bff_app, port))
     except BaseException:
         for server in servers:
             server.server_close()
         raise
-    bff_port = servers[1].server_port
+    bff_port = servers[1].port
     # Only the demo page may frame the emulator's pages, under either local name.
     emulator_app.config["FRAME_ANCESTORS"] = [f"http://{HOST}:{bff_port}",
                                               f"http://localhost:{bff_port}"]
@@ -139,10 +142,14 @@ def seed_catalogs(bff_app: Flask, craftkit_url: str) -> None:
 
 def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900) -> int:
     """Run the demo in the foreground until Ctrl-C (or SIGTERM); return the exit status."""
+    if session_ttl < MIN_SESSION_TTL:
+        print(f"craftkit-bff demo: --session-ttl must be at least {MIN_SESSION_TTL} seconds.",
+              file=sys.stderr)
+        return 2
     try:
         stack = start_demo(port, emulator_port, session_ttl)
     except OSError as error:
-        print(f"craftkit-bff demo: cannot listen ({error.strerror or error}); pick free ports "
+        print(f"craftkit-bff demo: cannot listen on {error.strerror or error}; pick free ports "
               "with --port and --emulator-port.", file=sys.stderr)
         return 1
     stopping = threading.Event()
@@ -166,4 +173,12 @@ def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900
 
 
 def _bind(app: Flask, port: int) -> BaseWSGIServer:
-    return make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
+    # Bind here rather than in make_server, which prints and exits when the port is taken.
+    try:
+        listener = socket.create_server((HOST, port))
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise OSError(error.errno, f"{HOST}:{port} ({reason})") from error
+    with listener:
+        return make_server(HOST, listener.getsockname()[1], app, threaded=True,
+                           request_handler=_QuietHandler, fd=listener.fileno())

@@ -177,8 +177,13 @@ async function onOrgChange() {
 }
 
 for (const type of EVENTS) embed.addEventListener(type, onEmbedEvent);
-new MutationObserver(() => logLine("host", `embed ${embed.dataset.state}`))
-  .observe(embed, { attributeFilter: ["data-state"] });
+let shownState = embed.dataset.state;
+new MutationObserver(() => {
+  // The element may set the same state twice (re-attached, then minting): log changes only.
+  if (embed.dataset.state === shownState) return;
+  shownState = embed.dataset.state;
+  logLine("host", `embed ${shownState}`);
+}).observe(embed, { attributeFilter: ["data-state"] });
 picker.org.addEventListener("change", onOrgChange);
 picker.mode.addEventListener("change", applyPickers);
 picker.template.addEventListener("change", applyPickers);

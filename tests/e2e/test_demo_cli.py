@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 import requests
 
+from bff.demo_stack import run_demo
 from tests.servers import free_port
 
 
@@ -48,3 +50,16 @@ def test_demo_command_starts_both_servers_and_stops_cleanly_on_ctrl_c():
     assert process.returncode == 0
     assert "Stopped." in rest
     assert "ck_admin" not in output + rest and "ck_live_" not in output + rest
+
+
+def test_demo_command_refuses_a_session_ttl_too_short_to_use(capsys):
+    assert run_demo(session_ttl=1) == 2
+    assert "--session-ttl must be at least 2 seconds" in capsys.readouterr().err
+
+
+def test_demo_command_says_which_option_to_change_when_a_port_is_taken(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert run_demo(port=0, emulator_port=taken.getsockname()[1]) == 1
+    assert "--port and --emulator-port" in capsys.readouterr().err
