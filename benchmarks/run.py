@@ -367,6 +367,11 @@ def targets_check(results: dict) -> list[str]:
     return out
 
 
+def loadavg() -> list[float]:
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="craftkit-bff benchmark")
     parser.add_argument("--quick", action="store_true", help="3 s per run instead of 10 s")
@@ -399,6 +404,7 @@ def main() -> None:
             print(f"reference skipped: {why_not}", flush=True)
         else:
             wanted.append("reference")
+    bench.results["loadavg_start"] = loadavg()
     try:
         bench.start(wanted)
         bench.results["servers"] = {k: {"pid": p.pid, "port": p.port}
@@ -412,6 +418,7 @@ def main() -> None:
                 bench.results["scenarios"][name] = bench.download()
     finally:
         bench.stop()
+    bench.results["loadavg_end"] = loadavg()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(bench.results, indent=2))
     (bench.log_dir / "results.json").write_text(json.dumps(bench.results, indent=2))
@@ -419,7 +426,14 @@ def main() -> None:
     print(table(bench.results))
     print()
     print("\n".join(targets_check(bench.results)))
-    print(f"\nraw results: {args.json}  logs: {bench.log_dir}")
+    # Before anything starts the machine should be idle; the benchmark itself keeps ~3
+    # processes busy, so the end figure is only informative.
+    busy = bench.results["loadavg_start"][0]
+    print(f"\nload average at start {bench.results['loadavg_start']}, at end "
+          f"{bench.results['loadavg_end']}"
+          + ("  (WARNING: other work was running; numbers are depressed and noisy)"
+             if busy > 1.5 else ""))
+    print(f"raw results: {args.json}  logs: {bench.log_dir}")
 
 
 if __name__ == "__main__":
