@@ -1,38 +1,8 @@
 """Fixtures for the browser tests: one Chromium and one rig per session, a fresh page per test."""
 
-import os
-
 import pytest
 
 from .rig import EmbedPage, Rig
-
-CHROMIUM = os.environ.get("CRAFTKIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium, driven by Playwright; skips when it is not installed."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(
-            f"Chromium not found at {CHROMIUM}: install the Debian 'chromium' package "
-            "(or set CRAFTKIT_CHROMIUM) to run the browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from bff.demo_stack import start_demo
 
 from .demo_page import DemoPage
 
-CHROMIUM = os.environ.get("CRAFTKIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Short enough that a test sees a refresh (at about half the lifetime) and an expiry quickly,
 # long enough that a page on a busy machine loads well within one session.
 SHORT_TTL = 8
@@ -35,23 +25,6 @@ def short_demo():
     """A second demo stack whose embed sessions last SHORT_TTL seconds."""
     with start_demo(session_ttl=SHORT_TTL) as stack:
         yield stack
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium, driven by Playwright; skips when it is not installed."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install the Debian 'chromium' package "
-                    "to run the end-to-end tests")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture
