@@ -41,7 +41,7 @@ LOAD_SCENARIOS = {
     "mint-50ms-256": ("mint", 50, 256),
     "templates-50ms-256": ("templates", 50, 256),
 }
-OTHER_SCENARIOS = ("cold-herd", "download")
+OTHER_SCENARIOS = ("cold-herd", "download", "scaling")
 HERD_SIZE = 100
 HERD_PROVISION_DELAY_MS = 200
 DOWNLOAD_MIB = 200
@@ -119,13 +119,14 @@ class Bench:
         if "reference" in names:
             self.start_reference()
 
-    def start_bff(self) -> None:
+    def start_bff(self, workers: int | None = None, cpus: str | None = "default") -> None:
         if "bff" in self.procs:
             self.procs.pop("bff").stop()
         env = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET}
         self.procs["bff"] = servers.start_bff(
-            servers.free_port(), self.procs["standin"].url, env, self.server_cpus,
-            self.log_dir, self.args.workers, self.args.threads, self.args.gunicorn_arg or [])
+            servers.free_port(), self.procs["standin"].url, env,
+            self.server_cpus if cpus == "default" else cpus, self.log_dir,
+            workers or self.args.workers, self.args.threads, self.args.gunicorn_arg or [])
 
     def start_reference(self) -> None:
         if "reference" in self.procs:
@@ -251,6 +252,39 @@ class Bench:
                         f"release {entry.get('release')}")
         return out
 
+    def scaling(self) -> dict:
+        """Mint at 50 ms/256 conns with 1 and 2 workers, the BFF free to use both cores."""
+        self.configure(latency_ms=50)
+        out = {"route": "mint", "latency_ms": 50, "connections": 256,
+               "note": "BFF not pinned (may use both cores); wrk and stand-in stay on cpu 0"}
+        for workers in (1, 2):
+            # Explicitly every core: the runner itself is pinned to cpu 0 in split mode.
+            self.start_bff(workers=workers, cpus=f"0-{os.cpu_count() - 1}")
+            bff = self.procs["bff"]
+            req = request_for("bff", "mint", bff.url)
+            common = dict(connections=256, cpus=self.client_cpus, **req)
+            clients.run_wrk(seconds=self.warmup, **common)
+            pids = servers.tree(bff.pid)
+            cpu0 = servers.cpu_seconds(pids)
+            result = clients.run_wrk(seconds=self.seconds, **common)
+            cpu1 = servers.cpu_seconds(pids)
+            worker_rss = [servers.rss_kib([p]) / 1024 for p in pids if p != bff.pid]
+            out[f"workers_{workers}"] = {
+                "rate": round(result.rate, 1), "p50_ms": round(result.p50_ms, 2),
+                "p99_ms": round(result.p99_ms, 2), "errors": result.errors,
+                "cpu_ms_per_req": round((cpu1 - cpu0) * 1000 / max(result.requests, 1), 3),
+                "cores_used": round((cpu1 - cpu0) / result.seconds, 2),
+                "rss_mib_per_worker": [round(r, 1) for r in worker_rss],
+                "rss_mib_master": round(servers.rss_kib([bff.pid]) / 1024, 1)}
+            self.report(f"scaling   {workers} worker(s) {result.rate:9.1f} req/s "
+                        f"p50 {result.p50_ms:7.2f} ms p99 {result.p99_ms:8.2f} ms errors "
+                        f"{result.errors} cpu/req {out[f'workers_{workers}']['cpu_ms_per_req']} "
+                        f"cores {out[f'workers_{workers}']['cores_used']} worker RSS "
+                        f"{out[f'workers_{workers}']['rss_mib_per_worker']} MiB")
+        self.configure(latency_ms=0)
+        self.start_bff()                        # back to the configured BFF
+        return out
+
     def disconnect(self, url: str, headers: dict) -> dict:
         """Hang up after 16 MiB; the upstream download stream must be closed soon after."""
         before = self.standin("/_stats")
@@ -294,7 +328,7 @@ def table(results: dict) -> str:
             f(ref.get("p50_ms"), "{:.1f}"), f(ref.get("p99_ms"), "{:.1f}"),
             f(b.get("errors")), f(ref.get("errors")),
             f(b.get("cpu_ms_per_req"), "{:.2f}"), f(ref.get("cpu_ms_per_req"), "{:.2f}")))
-    lines = ["\n".join(rows)]
+    lines = ["\n".join(rows)] if len(rows) > 2 else []
     if "cold-herd" in sc:
         h = sc["cold-herd"]
         parts = []
@@ -322,6 +356,15 @@ def table(results: dict) -> str:
         if "bff" in dl and "direct" in dl:
             parts.append(f"BFF/direct {dl['bff']['mib_s'] / dl['direct']['mib_s']:.2f}x")
         lines.append(f"download {dl['mib']} MiB: " + "; ".join(parts))
+    if "scaling" in sc:
+        parts = []
+        for w in (1, 2):
+            e = sc["scaling"].get(f"workers_{w}")
+            if e:
+                parts.append(f"{w} worker(s) {e['rate']:.0f} req/s (p99 {e['p99_ms']:.0f} ms, "
+                             f"{e['cpu_ms_per_req']:.2f} ms CPU/req, {e['cores_used']} cores, "
+                             f"RSS/worker {max(e['rss_mib_per_worker'] or [0]):.0f} MiB)")
+        lines.append("scaling, mint 50 ms/256 conns, BFF on both cores: " + "; ".join(parts))
     return "\n\n".join(lines)
 
 
@@ -416,6 +459,8 @@ def main() -> None:
                 bench.results["scenarios"][name] = bench.cold_herd()
             elif name == "download":
                 bench.results["scenarios"][name] = bench.download()
+            elif name == "scaling":
+                bench.results["scenarios"][name] = bench.scaling()
     finally:
         bench.stop()
     bench.results["loadavg_end"] = loadavg()
