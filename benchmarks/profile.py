@@ -82,6 +82,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--svg", action="store_true", help="also write a flamegraph SVG")
     parser.add_argument("--cpus", choices=("split", "shared"), default="split")
+    parser.add_argument("--gunicorn-arg", action="append", help="extra gunicorn argument")
+    parser.add_argument("--repo", type=Path, default=servers.REPO,
+                        help="checkout whose wsgi:app and gunicorn.conf.py to run")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():
@@ -89,7 +92,7 @@ def main() -> None:
 
     bench = run.Bench(argparse.Namespace(
         quick=True, seconds=args.seconds, cpus=args.cpus, workers=1, threads=args.threads,
-        gunicorn_arg=[]))
+        gunicorn_arg=args.gunicorn_arg or [], repo=args.repo))
     try:
         bench.start(["standin", "bff"])
         bench.configure(latency_ms=args.latency_ms)

@@ -126,7 +126,8 @@ class Bench:
         self.procs["bff"] = servers.start_bff(
             servers.free_port(), self.procs["standin"].url, env,
             self.server_cpus if cpus == "default" else cpus, self.log_dir,
-            workers or self.args.workers, self.args.threads, self.args.gunicorn_arg or [])
+            workers or self.args.workers, self.args.threads, self.args.gunicorn_arg or [],
+            self.args.repo)
 
     def start_reference(self) -> None:
         if "reference" in self.procs:
@@ -431,6 +432,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="gunicorn threads (default: 16, or "
                                                     "gunicorn.conf.py's)")
     parser.add_argument("--gunicorn-arg", action="append", help="extra gunicorn argument")
+    parser.add_argument("--repo", type=Path, default=servers.REPO,
+                        help="checkout whose wsgi:app and gunicorn.conf.py to run (A/B runs)")
     parser.add_argument("--json", type=Path, default=servers.BENCH / "results" / "latest.json")
     args = parser.parse_args()
 

@@ -84,11 +84,12 @@ def start_standin(port: int, cpus: str | None, log_dir: Path) -> Process:
 
 
 def start_bff(port: int, upstream: str, env_extra: dict, cpus: str | None, log_dir: Path,
-              workers: int | None, threads: int | None, extra_args: list[str]) -> Process:
+              workers: int | None, threads: int | None, extra_args: list[str],
+              repo: Path = REPO) -> Process:
     """gunicorn wsgi:app from the repo root; gunicorn.conf.py there is honoured if present."""
     cmd = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
            "--no-control-socket"]
-    has_conf = (REPO / "gunicorn.conf.py").exists()
+    has_conf = (repo / "gunicorn.conf.py").exists()
     if workers is not None or not has_conf:
         cmd += ["--workers", str(workers or 2)]
     if threads is not None or not has_conf:
@@ -96,7 +97,7 @@ def start_bff(port: int, upstream: str, env_extra: dict, cpus: str | None, log_d
         cmd += ["--threads", str(threads or 16)]
     cmd += extra_args
     env = dict(os.environ, CRAFTKIT_BASE_URL=upstream, **env_extra)
-    p = Process("bff", pinned(cmd, cpus), port, env, REPO, log_dir)
+    p = Process("bff", pinned(cmd, cpus), port, env, repo, log_dir)
     wait_http(p.url + "/healthz", 30, p.proc)
     return p
 
