@@ -18,9 +18,10 @@ from .requestlog import request_id
 DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
 
 
-def provision(org_id: str, org_name: str | None, show_key: bool, out: TextIO = sys.stdout
-              ) -> int:
+def provision(org_id: str, org_name: str | None, show_key: bool,
+              out: TextIO | None = None) -> int:
     """Resolve an org's project and print its ids (the key only when asked)."""
+    out = out or sys.stdout
     app = create_app({"SECRET_KEY": "cli"})
     upstream = app.extensions["craftkit_bff"].upstream
     try:
@@ -36,9 +37,9 @@ def provision(org_id: str, org_name: str | None, show_key: bool, out: TextIO = s
     return 0
 
 
-def doctor(org_id: str | None, host_origins: list[str], out: TextIO = sys.stdout) -> int:
+def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = None) -> int:
     """Check configuration, reachability, the admin key and framing; print what to fix."""
-    report = _Report(out)
+    report = _Report(out or sys.stdout)
     try:
         app = create_app({"SECRET_KEY": "cli"})
     except ConfigError as error:

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -39,11 +40,16 @@ def free_port() -> int:
 @contextmanager
 def run_process(args: list[str], env: dict[str, str], ready_url: str,
                 timeout: float = 60) -> Iterator[subprocess.Popen]:
-    """Start a server process, wait until ready_url answers, and stop it afterwards."""
-    process = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE,
+    """Start a server process, wait until ready_url answers, and stop it afterwards.
+
+    Its output goes to a file, not a pipe: a server that logs every request would fill an
+    unread pipe and then block mid-request.
+    """
+    output = tempfile.TemporaryFile()
+    process = subprocess.Popen(args, env={**os.environ, **env}, stdout=output,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_until_up(process, ready_url, timeout)
+        _wait_until_up(process, ready_url, timeout, output)
         yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -52,15 +58,16 @@ def run_process(args: list[str], env: dict[str, str], ready_url: str,
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
-        process.stdout.close()
+        output.close()
 
 
-def _wait_until_up(process: subprocess.Popen, url: str, timeout: float) -> None:
+def _wait_until_up(process: subprocess.Popen, url: str, timeout: float, output) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace")
-            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+            output.seek(0)
+            text = output.read().decode(errors="replace")
+            raise RuntimeError(f"server exited with {process.returncode}:\n{text}")
         try:
             requests.get(url, timeout=2)
             return
