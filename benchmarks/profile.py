@@ -83,6 +83,9 @@ def main() -> None:
     parser.add_argument("--svg", action="store_true", help="also write a flamegraph SVG")
     parser.add_argument("--cpus", choices=("split", "shared"), default="split")
     parser.add_argument("--gunicorn-arg", action="append", help="extra gunicorn argument")
+    parser.add_argument("--spy-mode", default="--nonblocking --gil",
+                        help="py-spy sampling flags: the default samples only the thread "
+                             "holding the GIL; '' pauses the process and samples busy threads")
     parser.add_argument("--repo", type=Path, default=servers.REPO,
                         help="checkout whose wsgi:app and gunicorn.conf.py to run")
     args = parser.parse_args()
@@ -102,7 +105,7 @@ def main() -> None:
         load = dict(connections=args.connections, cpus=bench.client_cpus, **req)
         clients.run_wrk(seconds=2, **load)                     # warm up
         raw = bench.log_dir / f"profile-{args.route}.txt"
-        spy = [py_spy, "record", "--pid", str(worker), "--nonblocking", "--gil", "--rate", "200",
+        spy = [py_spy, "record", "--pid", str(worker), *args.spy_mode.split(), "--rate", "200",
                "--duration", str(int(args.seconds)), "--format", "raw", "-o", str(raw)]
         result: dict = {}
         loader = threading.Thread(target=lambda: result.update(
