@@ -238,6 +238,10 @@ class HttpProtocol(asyncio.Protocol):
     def pump_download(self) -> None:
         view = memoryview(DOWNLOAD_BLOCK)
         while self.download_left and not self.paused and not self.closed:
+            if self.transport.is_closing():
+                # The peer reset: writes would be dropped silently; connection_lost will
+                # count this download as aborted.
+                return
             n = min(len(view), self.download_left)
             self.transport.write(view[:n])
             self.download_left -= n
