@@ -331,14 +331,16 @@ def table(results: dict) -> str:
             continue
         r = sc[name]
         d, b, ref = r.get("direct", {}), r.get("bff", {}), r.get("reference", {})
-        rows.append("| {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} / {} | {} | {} |".format(
+        cells = [
             name, f(d.get("rate")), f(b.get("rate")), f(ref.get("rate")),
             f(b["rate"] / d["rate"] if b and d else None, "{:.2f}x"),
             f(b["rate"] / ref["rate"] if b and ref and ref["rate"] else None, "{:.2f}x"),
-            f(b.get("p50_ms"), "{:.1f}"), f(b.get("p99_ms"), "{:.1f}"),
-            f(ref.get("p50_ms"), "{:.1f}"), f(ref.get("p99_ms"), "{:.1f}"),
-            f(b.get("errors")), f(ref.get("errors")),
-            f(b.get("cpu_ms_per_req"), "{:.2f}"), f(ref.get("cpu_ms_per_req"), "{:.2f}")))
+            f"{f(b.get('p50_ms'), '{:.1f}')} / {f(b.get('p99_ms'), '{:.1f}')}",
+            f"{f(ref.get('p50_ms'), '{:.1f}')} / {f(ref.get('p99_ms'), '{:.1f}')}",
+            f"{f(b.get('errors'))} / {f(ref.get('errors'))}",
+            f(b.get("cpu_ms_per_req"), "{:.2f}"), f(ref.get("cpu_ms_per_req"), "{:.2f}"),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
     lines = ["\n".join(rows)] if len(rows) > 2 else []
     if "cold-herd" in sc:
         h = sc["cold-herd"]

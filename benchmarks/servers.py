@@ -105,7 +105,8 @@ def start_bff(port: int, upstream: str, env_extra: dict, cpus: str | None, log_d
 def reference_ready() -> str | None:
     """Return why the Next.js reference cannot run, or None if it is built."""
     if not (REFERENCE / "node_modules" / ".bin" / "next").exists():
-        return "benchmarks/reference/node_modules is missing (cd benchmarks/reference && npm install)"
+        return ("benchmarks/reference/node_modules is missing "
+                "(cd benchmarks/reference && npm install)")
     if not (REFERENCE / ".next" / "BUILD_ID").exists():
         return "benchmarks/reference is not built (cd benchmarks/reference && npx next build)"
     return None

@@ -28,7 +28,8 @@ from urllib.parse import parse_qs
 
 TEMPLATES = json.dumps({
     "data": [
-        {"id": f"tpl_{i:04d}", "name": name, "version": 3, "publishedAt": "2025-01-0%dT10:00:00Z" % i,
+        {"id": f"tpl_{i:04d}", "name": name, "version": 3,
+         "publishedAt": f"2025-01-0{i}T10:00:00Z",
          "fields": [{"key": "customer.name", "label": "Name", "type": "text", "required": True},
                     {"key": "customer.email", "label": "Email", "type": "email",
                      "required": False},

@@ -1,12 +1,12 @@
 """Profile one BFF worker with py-spy under wrk load and print where its CPU goes.
 
-    .venv/bin/python benchmarks/profile.py [--route mint|templates] [--seconds 10]
+    .venv/bin/python benchmarks/profile_worker.py [--route mint|templates] [--seconds 10]
                                            [--latency-ms 0] [--connections 32] [--svg]
 
 Starts the stand-in and a one-worker BFF, loads it with wrk, samples the worker with
-`py-spy record --nonblocking --gil` (only the thread holding the GIL, i.e. Python CPU) and prints the top functions by
-inclusive and self time, and self time per package. Raw stacks (and a flamegraph with
---svg) go to benchmarks/results/.
+`py-spy record --nonblocking --gil` (only the thread holding the GIL, i.e. Python CPU) and
+prints the top functions by inclusive and self time, and self time per package. Raw stacks
+(and a flamegraph with --svg) go to benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def summarize(raw: Path, top: int) -> str:
         packages[package_of(frames[-1])] += n
     if not total:
         return "no samples"
-    out = [f"{total} samples of the thread holding the GIL", "", "inclusive (function and callees):"]
+    out = [f"{total} samples of the thread holding the GIL", "",
+           "inclusive (function and callees):"]
     out += [f"  {100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
     out += ["", "self (the function's own code):"]
     out += [f"  {100 * n / total:5.1f}%  {name}" for name, n in self_time.most_common(top)]
