@@ -142,7 +142,11 @@ class Upstream:
                                              timeout=self.timeout, stream=stream,
                                              allow_redirects=False)
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
-            self.breaker.record_failure()
+            # Only faults of the upstream or the network count toward opening the circuit;
+            # a request we could not even build (e.g. an invalid header) says nothing about
+            # Craftkit's health, and must not let one caller open it for everyone.
+            if _is_transport_fault(error):
+                self.breaker.record_failure()
             failure = _translate(error)
             self.metrics.upstream(path, failure.code, time.perf_counter() - started)
             raise failure from error
@@ -199,6 +203,12 @@ def _pooled_session(base_url: str, pool_size: int) -> requests.Session:
     session.mount(base_url + "/v1/admin/provision",
                   HTTPAdapter(pool_maxsize=pool_size, max_retries=provision))
     return session
+
+
+def _is_transport_fault(error: Exception) -> bool:
+    return isinstance(error, requests.ConnectionError | requests.Timeout
+                      | requests.exceptions.ChunkedEncodingError
+                      | urllib3.exceptions.HTTPError)
 
 
 def _translate(error: Exception) -> BffError:

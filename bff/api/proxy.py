@@ -10,7 +10,8 @@ from flask import current_app, request
 from ..errors import InvalidRequest
 from ..requestlog import request_id
 
-FORWARDED_HEADERS = ("Accept-Language",)
+# Browser headers that may reach Craftkit, each with the only shape it may have there.
+FORWARDED_HEADERS = {"Accept-Language": re.compile(r"[A-Za-z0-9*][A-Za-z0-9*,;=. -]{0,255}")}
 _QUERY_RULES = {
     "limit": re.compile(r"[1-9][0-9]{0,2}"),
     "cursor": re.compile(r"[A-Za-z0-9._~=+/-]{1,512}"),
@@ -23,9 +24,9 @@ MAX_LIMIT = 100
 def forwarded_headers() -> dict[str, str]:
     """Return the few browser headers that may reach Craftkit (never Cookie/Authorization)."""
     headers = {}
-    for name in FORWARDED_HEADERS:
-        value = request.headers.get(name)
-        if value and len(value) <= 256 and value.isprintable():
+    for name, pattern in FORWARDED_HEADERS.items():
+        value = request.headers.get(name, "").strip()
+        if pattern.fullmatch(value):
             headers[name] = value
     return headers
 

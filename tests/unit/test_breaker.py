@@ -5,7 +5,7 @@ import requests
 from bff import create_app
 from bff.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 
-from .support import BASE, expect_provision, post_json, session_payload
+from .support import BASE, bearer, expect_provision, post_json, session_payload
 
 
 class FakeTimer:
@@ -75,3 +75,12 @@ def test_open_circuit_answers_503_without_calling_upstream(config, upstream):
     upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
     assert post_json(client, "/session", {"mode": "create"}).status_code == 200
     assert breaker.state == CLOSED
+
+
+def test_a_request_error_of_our_own_does_not_count_toward_the_circuit(config, upstream):
+    app = create_app({**config, "CRAFTKIT_BREAKER_THRESHOLD": 1})
+    client = app.test_client()
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/renders", body=requests.exceptions.InvalidHeader("bad"))
+    assert client.get("/api/craftkit/renders", headers=bearer()).status_code == 502
+    assert app.extensions["craftkit_bff"].upstream.breaker.state == CLOSED
