@@ -6,11 +6,15 @@ browser alone. A loader is any callable returning an Identity or None (unauthent
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import jwt
+from cachetools import TTLCache
 from flask import current_app, g, request, session
 
 from .config import Settings
@@ -21,6 +25,10 @@ log = logging.getLogger("bff.identity")
 SESSION_KEY = "craftkit_identity"
 MAX_ID_LENGTH = 200
 IdentityLoader = Callable[[], "Identity | None"]
+# A browser sends the same JWT with every call; verifying it (base64 checks, HMAC or RSA,
+# claim checks) costs more CPU than the rest of a request, so successes are remembered.
+VERIFIED_TOKENS_SIZE = 4096
+VERIFIED_TOKENS_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,15 +89,54 @@ def session_identity_loader() -> Identity | None:
     return Identity.from_claims(data, via="session") if isinstance(data, dict) else None
 
 
+class VerifiedTokens:
+    """JWTs that verified recently, so a repeat costs a lookup instead of a verification.
+
+    Only successes are kept, keyed by a SHA-256 of the exact token text, for at most ttl
+    seconds and never past the token's own exp (with the same leeway jwt.decode allows).
+    A hit is what a fresh jwt.decode would accept: signature, audience and issuer cannot
+    change for the same text, and nbf/iat only recede into the past.
+    """
+
+    def __init__(self, leeway: float, maxsize: int = VERIFIED_TOKENS_SIZE,
+                 ttl: float = VERIFIED_TOKENS_TTL, clock: Callable[[], float] = time.time,
+                 timer: Callable[[], float] = time.monotonic) -> None:
+        self._cache: TTLCache[bytes, tuple[dict, int]] = TTLCache(maxsize, ttl, timer=timer)
+        self._lock = threading.Lock()
+        self._leeway = leeway
+        self._clock = clock
+
+    def get(self, token: str) -> dict | None:
+        """Return the claims of a token verified recently and not expired since, or None."""
+        with self._lock:
+            entry = self._cache.get(_digest(token))
+        if entry is None or entry[1] <= self._clock() - self._leeway:
+            return None
+        return entry[0]
+
+    def add(self, token: str, claims: dict) -> None:
+        """Remember a token jwt.decode has just accepted (it required a numeric exp)."""
+        with self._lock:
+            self._cache[_digest(token)] = (claims, int(claims["exp"]))
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
 def jwt_identity_loader(settings: Settings) -> IdentityLoader:
     """Return a loader that verifies a host-issued JWT from the header or the cookie."""
     keys = _verification_keys(settings)
     jwks = JwksKeys(settings.jwks_url, ttl=settings.jwks_ttl) if settings.jwks_url else None
+    verified = VerifiedTokens(settings.jwt_leeway)
 
     def load() -> Identity | None:
         token, via = _bearer_token(settings.jwt_cookie)
         if token is None:
             return None
+        claims = verified.get(token)
+        if claims is not None:
+            return Identity.from_claims(claims, via=via)
         try:
             header = jwt.get_unverified_header(token)
             algorithm = header.get("alg")
@@ -105,6 +152,7 @@ def jwt_identity_loader(settings: Settings) -> IdentityLoader:
         except jwt.InvalidTokenError as error:
             log.info("rejected a JWT: %s", type(error).__name__)
             return None
+        verified.add(token, claims)
         return Identity.from_claims(claims, via=via)
 
     return load
