@@ -48,7 +48,10 @@ log = logging.getLogger("bff.upstream")
 
 _SAFE_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 _RETRY_STATUSES = (502, 503, 504)
-DOWNLOAD_CHUNK = 64 * 1024
+# Larger chunks mean fewer Python-level reads and writes per MiB (64 KiB: ~0.4x the direct
+# rate on the benchmark, 256 KiB: ~0.6x, the ceiling of a bare recv/send relay there),
+# while the memory held per download stays one chunk.
+DOWNLOAD_CHUNK = 256 * 1024
 
 
 class Upstream:
