@@ -52,13 +52,17 @@ _RETRY_STATUSES = (502, 503, 504)
 # rate on the benchmark, 256 KiB: ~0.6x, the ceiling of a bare recv/send relay there),
 # while the memory held per download stays one chunk.
 DOWNLOAD_CHUNK = 256 * 1024
+# At least a worker's threads (gunicorn.conf.py: 64): a thread that finds no idle pooled
+# connection opens another, and one handed back to a full pool is closed, so a smaller
+# pool turns every busy moment into TCP connects. Unused slots cost nothing.
+POOL_SIZE = 128
 
 
 class Upstream:
     """A pooled client for Craftkit's admin and embed APIs."""
 
     def __init__(self, base_url: str, admin_key: str, timeout: tuple[float, float],
-                 pool_size: int = 32, breaker: CircuitBreaker | None = None,
+                 pool_size: int = POOL_SIZE, breaker: CircuitBreaker | None = None,
                  metrics: Metrics | None = None) -> None:
         self.base_url = base_url
         self.timeout = timeout
