@@ -117,3 +117,24 @@ def test_identity_from_claims_skips_malformed_orgs():
     assert dict(identity.orgs) == {"a": "a", "b": "B"}
     assert Identity.from_claims({"sub": ""}, via="x") is None
     assert Identity.from_claims({"sub": 5}, via="x") is None
+
+
+def test_verified_token_cache_never_outlives_the_tokens_exp():
+    from bff.identity import VerifiedTokens
+
+    now = [1_000.0]
+    cache = VerifiedTokens(leeway=30, ttl=60, clock=lambda: now[0], timer=lambda: now[0])
+    cache.add("token", {"sub": "u", "exp": 1_010})
+    assert cache.get("token") == {"sub": "u", "exp": 1_010}
+    now[0] = 1_039.0  # past exp, within the leeway jwt.decode allows
+    assert cache.get("token") is not None
+    now[0] = 1_041.0
+    assert cache.get("token") is None
+    assert cache.get("another token") is None
+
+
+def test_a_rejected_token_stays_rejected(client, upstream):
+    forged = make_jwt(secret="not-the-secret-but-long-enough-0123456")
+    for _ in range(3):
+        assert get_templates(client, upstream, {"Authorization": f"Bearer {forged}"},
+                             ok=False).status_code == 401

@@ -111,3 +111,23 @@ def test_readiness_reports_upstream_state(client, upstream):
 
 def test_liveness_needs_no_identity_or_upstream(client, upstream):
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+@pytest.mark.parametrize(("method", "path", "json_body", "params", "headers"), [
+    ("POST", "/v1/embed/sessions", {"tenant": {"externalId": "org-ä"}, "n": [1, 2.5, None]},
+     None, {}),
+    ("GET", "/v1/embed/renders", None, {"limit": "5", "cursor": "a+b/c=", "status": "done"},
+     {"Accept-Language": "fr-CH, fr;q=0.9"}),
+    ("GET", "/v1/embed/renders/r_1/download", None, None, {"Accept-Encoding": "identity"}),
+    ("POST", "/v1/embed/sessions/refresh", {}, None, {}),
+])
+def test_prepared_requests_are_what_requests_itself_would_send(app, method, path, json_body,
+                                                               params, headers):
+    upstream = app.extensions["craftkit_bff"].upstream
+    ours = upstream._prepare(method, path, "ck_live_x", "rid-1", json_body, params, headers)
+    theirs = upstream._session.prepare_request(requests.Request(
+        method, upstream.base_url + path, json=json_body, params=params,
+        headers={"Authorization": "Bearer ck_live_x", "X-Request-ID": "rid-1",
+                 "Accept": "application/json", **headers}))
+    assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
+    assert dict(ours.headers) == dict(theirs.headers)
