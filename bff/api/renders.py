@@ -6,8 +6,8 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 
+from ..connections import stream_body
 from ..errors import InvalidRequest
-from ..upstream import stream_body
 from .guards import choose_org, require_identity
 from .proxy import call_json, forwarded_params, open_download
 
