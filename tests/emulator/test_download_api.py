@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import re
-import zlib
+
+from tests.pdf import pdf_text
 
 from .conftest import error_of
-
-
-def pdf_text(data: bytes) -> str:
-    """Return the decompressed content streams of an fpdf2 PDF as text."""
-    chunks = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            chunks.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            chunks.append(match.group(1))
-    return b"\n".join(chunks).decode("latin-1")
 
 
 def download(emulator, key, render_id):

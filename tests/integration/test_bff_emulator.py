@@ -1,23 +1,12 @@
 """The BFF against the emulator over real HTTP: every route, end to end."""
 
-import re
 import threading
-import zlib
 
 import jwt
 
+from tests.pdf import pdf_text
+
 from .conftest import Browser, iframe_call, publish, token_for
-
-
-def pdf_text(data: bytes) -> bytes:
-    """Return the PDF's bytes with every Flate stream inflated, so text can be searched."""
-    inflated = [data]
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            inflated.append(zlib.decompress(stream))
-        except zlib.error:
-            continue
-    return b"\n".join(inflated)
 
 
 def test_session_create_mode_opens_the_emulators_builder(ada):
@@ -62,7 +51,7 @@ def test_publish_fill_list_and_download_a_pdf(bob):
     assert int(download.headers["Content-Length"]) == len(body)
     assert "attachment" in download.headers["Content-Disposition"]
     assert body.startswith(b"%PDF")
-    assert b"Grace Hopper" in pdf_text(body)
+    assert "Grace Hopper" in pdf_text(body)
 
 
 def test_refresh_rotates_and_a_reused_seal_is_rejected(ada):
