@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from ._version import __version__
@@ -16,15 +14,11 @@ from .identity import Identity, IdentityLoader, sign_in, sign_out
 __all__ = ["CraftkitBFF", "ConfigError", "Identity", "__version__", "create_app",
            "get_org_api_key", "sign_in", "sign_out"]
 
-# static/ and templates/ live at the project root, beside this package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict | None = None,
                identity_loader: IdentityLoader | None = None) -> Flask:
     """Create the standalone BFF app (gunicorn wsgi:app) from CRAFTKIT_* settings."""
-    app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"),
-                template_folder=str(PROJECT_ROOT / "templates"))
+    app = Flask(__name__)
     # Settings: the environment first, then explicit overrides (tests, the demo).
     load_environment(app.config)
     app.config.update(test_config or {})

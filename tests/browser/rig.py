@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "bff" / "static"
 ROUTES = ("session", "refresh")
 EMBED_EVENTS = ("craftkit:published", "craftkit:completed", "craftkit:refreshed", "craftkit:error")
 
