@@ -1,173 +1,240 @@
-"""Configuration: defaults, loading from CRAFTKIT_* environment variables, validation."""
+"""Configuration: every CRAFTKIT_* setting declared once, as a field of ``Settings``.
+
+Each field names its variable, its default, its parser and its help text. Everything else
+is derived from those declarations: the defaults a Flask app starts from, the start-up
+validation, the README's configuration table (``markdown_table``, checked by a test) and
+``craftkit-bff doctor``'s report (``describe``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from . import parsers as p
+from .parsers import ConfigError
+
+__all__ = ["DEFAULTS", "ConfigError", "Settings", "describe", "load_environment",
+           "markdown_table", "server_settings", "settings_from"]
 
 PREFIX = "CRAFTKIT_"
 
-DEFAULTS: dict[str, object] = {
-    "CRAFTKIT_ADMIN_KEY": None,
-    "CRAFTKIT_BASE_URL": "https://www.craftkit.dev",
-    "CRAFTKIT_CATALOG_NAME": None,
-    "CRAFTKIT_KEY_TTL": 600,
-    "CRAFTKIT_KEY_CACHE_SIZE": 10_000,
-    "CRAFTKIT_TIMEOUT": "3.05,10",
-    "CRAFTKIT_ALLOWED_ORIGINS": "",
-    "CRAFTKIT_SEAL_KEY": None,
-    "CRAFTKIT_SEAL_TTL": 12 * 3600,
-    "CRAFTKIT_MAX_BODY": 64 * 1024,
-    "CRAFTKIT_URL_PREFIX": "/api/craftkit",
-    "CRAFTKIT_OPS_ROUTES": True,
-    "CRAFTKIT_METRICS": False,
-    "CRAFTKIT_BREAKER_THRESHOLD": 5,
-    "CRAFTKIT_BREAKER_RESET": 5.0,
-    "CRAFTKIT_AUTH_JWT_SECRET": None,
-    "CRAFTKIT_AUTH_JWT_PUBLIC_KEY": None,
-    "CRAFTKIT_AUTH_JWT_AUDIENCE": None,
-    "CRAFTKIT_AUTH_JWT_ISSUER": None,
-    "CRAFTKIT_AUTH_JWT_COOKIE": None,
-    "CRAFTKIT_AUTH_JWT_LEEWAY": 30,
-    "CRAFTKIT_AUTH_JWKS_URL": None,
-    "CRAFTKIT_AUTH_JWKS_TTL": 300,
-}
 
-
-class ConfigError(RuntimeError):
-    """The configuration cannot work; the message names the variable to fix."""
+def setting(env: str, default: Any, parse: Callable[[Any, str], Any], help: str, *,
+            secret: bool = False, shown_default: str | None = None) -> Any:
+    """Declare one setting: its variable, raw default, parser and help text."""
+    return field(metadata={"env": env, "default": default, "parse": parse, "help": help,
+                           "secret": secret, "shown_default": shown_default})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The validated, typed view of the CRAFTKIT_* configuration."""
+    """The validated, typed CRAFTKIT_* configuration: one field per variable."""
 
-    admin_key: str
-    base_url: str
-    catalog_name: str | None
-    key_ttl: float
-    key_cache_size: int
-    timeout: tuple[float, float]
-    allowed_origins: frozenset[str]
-    seal_secret: bytes
-    seal_secret_label: bytes
-    seal_ttl: int
-    max_body: int
-    url_prefix: str
-    ops_routes: bool
-    metrics: bool
-    breaker_threshold: int
-    breaker_reset: float
-    jwt_secret: str | None
-    jwt_public_key: str | None
-    jwt_audience: str | None
-    jwt_issuer: str | None
-    jwt_cookie: str | None
-    jwt_leeway: int
-    jwks_url: str | None
-    jwks_ttl: int
+    admin_key: str | None = setting(
+        "CRAFTKIT_ADMIN_KEY", None, p.text, "the Craftkit admin key; start-up fails "
+        "without it. Never sent to the browser or logged", secret=True,
+        shown_default="*(required)*")
+    base_url: str = setting(
+        "CRAFTKIT_BASE_URL", "https://www.craftkit.dev", p.http_url,
+        "Craftkit's base URL (a trailing slash is stripped)")
+    catalog_name: str | None = setting(
+        "CRAFTKIT_CATALOG_NAME", None, p.text,
+        "variable catalog attached to every session as `catalogRef`")
+    key_ttl: float = setting(
+        "CRAFTKIT_KEY_TTL", 600, p.number(1), "seconds an org's project key stays cached")
+    key_cache_size: int = setting(
+        "CRAFTKIT_KEY_CACHE_SIZE", 10_000, p.integer(1),
+        "most org keys cached per process (least recently used go first)")
+    timeout: tuple[float, float] = setting(
+        "CRAFTKIT_TIMEOUT", "3.05,10", p.timeout,
+        "upstream `connect,read` timeout in seconds (`10` alone means `3.05,10`)")
+    allowed_origins: frozenset[str] = setting(
+        "CRAFTKIT_ALLOWED_ORIGINS", "", p.origins, "other origins allowed to POST with a "
+        "cookie identity, space or comma separated")
+    seal_key: str | None = setting(
+        "CRAFTKIT_SEAL_KEY", None, p.text, "secret the renew-token seal key is derived from "
+        "(HKDF-SHA256); set the same on every host", secret=True,
+        shown_default="derived from the admin key")
+    seal_ttl: int = setting(
+        "CRAFTKIT_SEAL_TTL", 12 * 3600, p.integer(60),
+        "seconds a sealed renew token can be used")
+    max_body: int = setting(
+        "CRAFTKIT_MAX_BODY", 64 * 1024, p.integer(1024),
+        "largest accepted request body in bytes")
+    url_prefix: str = setting(
+        "CRAFTKIT_URL_PREFIX", "/api/craftkit", p.url_path, "where the five routes are mounted")
+    ops_routes: bool = setting(
+        "CRAFTKIT_OPS_ROUTES", True, p.flag, "register `/healthz`, `/readyz` and `/metrics`")
+    metrics: bool = setting(
+        "CRAFTKIT_METRICS", False, p.flag, "serve Prometheus metrics at `/metrics` "
+        "(404 otherwise)")
+    breaker_threshold: int = setting(
+        "CRAFTKIT_BREAKER_THRESHOLD", 5, p.integer(1),
+        "consecutive upstream failures that open the circuit")
+    breaker_reset: float = setting(
+        "CRAFTKIT_BREAKER_RESET", 5.0, p.number(0.1),
+        "seconds the circuit stays open before one trial call")
+    jwt_secret: str | None = setting(
+        "CRAFTKIT_AUTH_JWT_SECRET", None, p.text,
+        "HS256 secret of JWTs issued by your app; turns on JWT identity", secret=True)
+    jwt_public_key: str | None = setting(
+        "CRAFTKIT_AUTH_JWT_PUBLIC_KEY", None, p.text,
+        "PEM public key for RS256/ES256 JWTs; turns on JWT identity")
+    jwt_audience: str | None = setting(
+        "CRAFTKIT_AUTH_JWT_AUDIENCE", None, p.text, "required `aud` claim")
+    jwt_issuer: str | None = setting(
+        "CRAFTKIT_AUTH_JWT_ISSUER", None, p.text, "required `iss` claim")
+    jwt_cookie: str | None = setting(
+        "CRAFTKIT_AUTH_JWT_COOKIE", None, p.text,
+        "cookie that may carry the JWT instead of `Authorization: Bearer`")
+    jwt_leeway: int = setting(
+        "CRAFTKIT_AUTH_JWT_LEEWAY", 30, p.integer(0), "clock-skew leeway in seconds for "
+        "`exp` (a verified JWT is remembered for up to 60 s, never past `exp` + leeway; a key "
+        "withdrawn from the JWKS stops working within that minute)")
+    jwks_url: str | None = setting(
+        "CRAFTKIT_AUTH_JWKS_URL", None, p.optional_http_url, "your identity provider's "
+        "JWKS URL (RS256/ES256 keys by `kid`); turns on JWT identity")
+    jwks_ttl: int = setting(
+        "CRAFTKIT_AUTH_JWKS_TTL", 300, p.integer(10),
+        "seconds the JWKS is cached; an unknown `kid` refetches it (at most every 30 s)")
+    log_level: str = setting(
+        "CRAFTKIT_LOG_LEVEL", "info", p.choice("debug", "info", "warning", "error"),
+        "least severe log level written (request lines are `info`)")
+    bind: str = setting(
+        "CRAFTKIT_BIND", "0.0.0.0:8000", p.text,
+        "`HOST:PORT` the shipped gunicorn configuration listens on")
+    threads: int = setting(
+        "CRAFTKIT_THREADS", 64, p.integer(1),
+        "request threads per gunicorn worker (each can hold one upstream connection)")
+    secret_key: str | None = setting(
+        "SECRET_KEY", None, p.text, "Flask's session signing key; required when the "
+        "identity is the signed session", secret=True)
+
+    @property
+    def seal_secret(self) -> bytes:
+        """The secret renew-token seals are derived from: the seal key, else the admin key."""
+        return (self.seal_key or self.admin_key or "").encode()
+
+    @property
+    def seal_secret_label(self) -> bytes:
+        """Which secret seal_secret is, so the two never derive the same seal key."""
+        return b"seal-key" if self.seal_key else b"admin-key"
+
+    @property
+    def uses_jwt(self) -> bool:
+        """Tell whether a JWT key or JWKS URL is configured (JWT identity)."""
+        return bool(self.jwt_secret or self.jwt_public_key or self.jwks_url)
 
 
-def load_environment(config: dict, environ: Mapping[str, str] | None = None) -> None:
-    """Copy every CRAFTKIT_* variable (and SECRET_KEY) from the environment into config."""
+@dataclass(frozen=True)
+class Declared:
+    """One setting as declared on Settings."""
+
+    attribute: str
+    env: str
+    default: Any
+    parse: Callable[[Any, str], Any]
+    help: str
+    secret: bool
+    shown_default: str | None
+
+
+def declared() -> Iterator[Declared]:
+    """Yield every setting in declaration order."""
+    for item in fields(Settings):
+        meta = item.metadata
+        yield Declared(item.name, meta["env"], meta["default"], meta["parse"], meta["help"],
+                       meta["secret"], meta["shown_default"])
+
+
+DEFAULTS: dict[str, Any] = {item.env: item.default for item in declared()}
+
+
+def load_environment(config: dict, environ: Mapping[str, str] | None = None, *,
+                     only_missing: bool = False) -> None:
+    """Copy every CRAFTKIT_* variable (and SECRET_KEY) from the environment into config.
+
+    :param only_missing: leave names the config already holds alone (an explicit
+        configuration wins over the environment).
+    """
     environ = os.environ if environ is None else environ
     for name, value in environ.items():
-        if name.startswith(PREFIX) or name == "SECRET_KEY":
+        if (name.startswith(PREFIX) or name == "SECRET_KEY") and not (
+                only_missing and name in config):
             config[name] = value
 
 
-def settings_from(config: Mapping[str, object]) -> Settings:
+def settings_from(config: Mapping[str, Any]) -> Settings:
     """Validate the configuration and return typed settings, or raise ConfigError."""
-    admin_key = _text(config, "CRAFTKIT_ADMIN_KEY")
-    if not admin_key:
+    settings = _parse(config)
+    if not settings.admin_key:
         raise ConfigError("CRAFTKIT_ADMIN_KEY is not set: the BFF needs the Craftkit admin key "
                           "to provision each org's project (set it in the environment).")
-    seal_key = _text(config, "CRAFTKIT_SEAL_KEY")
-    return Settings(
-        admin_key=admin_key,
-        base_url=_base_url(config),
-        catalog_name=_text(config, "CRAFTKIT_CATALOG_NAME"),
-        key_ttl=_number(config, "CRAFTKIT_KEY_TTL", float, minimum=1),
-        key_cache_size=_number(config, "CRAFTKIT_KEY_CACHE_SIZE", int, minimum=1),
-        timeout=_timeout(config),
-        allowed_origins=frozenset(_origins(config)),
-        seal_secret=(seal_key or admin_key).encode(),
-        seal_secret_label=b"seal-key" if seal_key else b"admin-key",
-        seal_ttl=_number(config, "CRAFTKIT_SEAL_TTL", int, minimum=60),
-        max_body=_number(config, "CRAFTKIT_MAX_BODY", int, minimum=1024),
-        url_prefix="/" + str(config.get("CRAFTKIT_URL_PREFIX") or "").strip("/"),
-        ops_routes=_flag(config, "CRAFTKIT_OPS_ROUTES"),
-        metrics=_flag(config, "CRAFTKIT_METRICS"),
-        breaker_threshold=_number(config, "CRAFTKIT_BREAKER_THRESHOLD", int, minimum=1),
-        breaker_reset=_number(config, "CRAFTKIT_BREAKER_RESET", float, minimum=0.1),
-        jwt_secret=_text(config, "CRAFTKIT_AUTH_JWT_SECRET"),
-        jwt_public_key=_text(config, "CRAFTKIT_AUTH_JWT_PUBLIC_KEY"),
-        jwt_audience=_text(config, "CRAFTKIT_AUTH_JWT_AUDIENCE"),
-        jwt_issuer=_text(config, "CRAFTKIT_AUTH_JWT_ISSUER"),
-        jwt_cookie=_text(config, "CRAFTKIT_AUTH_JWT_COOKIE"),
-        jwt_leeway=_number(config, "CRAFTKIT_AUTH_JWT_LEEWAY", int, minimum=0),
-        jwks_url=_text(config, "CRAFTKIT_AUTH_JWKS_URL"),
-        jwks_ttl=_number(config, "CRAFTKIT_AUTH_JWKS_TTL", int, minimum=10),
-    )
+    return settings
 
 
-def _text(config: Mapping[str, object], name: str) -> str | None:
-    value = config.get(name)
-    if value is None:
-        return None
-    return str(value).strip() or None
+def server_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse the settings a server configuration needs from the environment alone.
+
+    No credentials are required here: the app checks those itself when a worker loads it.
+    """
+    config: dict[str, Any] = {}
+    load_environment(config, environ)
+    return _parse(config)
 
 
-def _number(config: Mapping[str, object], name: str, kind: type, minimum: float):
-    raw = config.get(name)
-    try:
-        value = kind(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
-    return value
+def _parse(config: Mapping[str, Any]) -> Settings:
+    return Settings(**{item.attribute: item.parse(config.get(item.env, item.default), item.env)
+                       for item in declared()})
 
 
-def _flag(config: Mapping[str, object], name: str) -> bool:
-    value = config.get(name)
+def describe(settings: Settings, config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """Yield (variable, value as shown, where it came from) for doctor; secrets hidden."""
+    for item in declared():
+        value = getattr(settings, item.attribute)
+        source = "set" if config.get(item.env, item.default) != item.default else "default"
+        if item.secret:
+            shown = "(hidden)" if value else "(unset)"
+        elif value is None or value == "" or value == frozenset():
+            shown = "(unset)"
+        else:
+            shown = _show(value)
+        yield item.env, shown, source
+
+
+def _show(value: Any) -> str:
     if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() not in {"0", "false", "no", "off", ""}
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(_show(v) for v in value)
+    if isinstance(value, frozenset):
+        return " ".join(sorted(value))
+    if isinstance(value, str) and "\n" in value:
+        return "(a PEM key)"
+    return str(value)
 
 
-def _base_url(config: Mapping[str, object]) -> str:
-    url = (_text(config, "CRAFTKIT_BASE_URL") or "").rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ConfigError(f"CRAFTKIT_BASE_URL must be an http(s) URL, got {url!r}.")
-    return url
+def markdown_table() -> str:
+    """Return the README's configuration table, generated from the declarations."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for item in declared():
+        default = item.shown_default or _markdown_default(item.default)
+        rows.append(f"| `{item.env}` | {default} | {item.help} |")
+    return "\n".join(rows)
 
 
-def _timeout(config: Mapping[str, object]) -> tuple[float, float]:
-    raw = config.get("CRAFTKIT_TIMEOUT")
-    parts = raw if isinstance(raw, tuple | list) else str(raw).split(",")
-    try:
-        values = [float(part) for part in parts]
-    except ValueError:
-        raise ConfigError("CRAFTKIT_TIMEOUT must be seconds ('10') or 'connect,read' "
-                          f"('3,10'), got {raw!r}.") from None
-    if len(values) == 1:
-        values = [min(3.05, values[0]), values[0]]
-    if len(values) != 2 or min(values) <= 0:
-        raise ConfigError(f"CRAFTKIT_TIMEOUT must be positive seconds, got {raw!r}.")
-    return values[0], values[1]
+def _markdown_default(default: Any) -> str:
+    if default is None:
+        return "unset"
+    if default == "":
+        return "empty"
+    if isinstance(default, bool):
+        return f"`{'true' if default else 'false'}`"
+    return f"`{default}`"
 
 
-def _origins(config: Mapping[str, object]) -> list[str]:
-    raw = config.get("CRAFTKIT_ALLOWED_ORIGINS") or ""
-    items = raw if isinstance(raw, list | tuple | set | frozenset) else str(raw).replace(",", " ")
-    origins = [o.strip().rstrip("/") for o in (items.split() if isinstance(items, str) else items)]
-    for origin in origins:
-        parts = urlsplit(origin)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
-            raise ConfigError("CRAFTKIT_ALLOWED_ORIGINS must list origins like "
-                              f"'https://app.example.com', got {origin!r}.")
-    return origins
+if __name__ == "__main__":
+    print(markdown_table())

@@ -7,12 +7,13 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 import requests
+from flask import Flask
 
 from . import create_app
 from .api.sessions import BUILDER_PERMISSIONS
-from .config import ConfigError
+from .config import ConfigError, describe
 from .credentials import validate_org_id
-from .errors import BffError
+from .errors import SESSION_FAILED, BffError
 from .requestlog import request_id
 
 DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
@@ -22,8 +23,7 @@ def provision(org_id: str, org_name: str | None, show_key: bool,
               out: TextIO | None = None) -> int:
     """Resolve an org's project and print its ids (the key only when asked)."""
     out = out or sys.stdout
-    app = create_app({"SECRET_KEY": "cli"})
-    upstream = app.extensions["craftkit_bff"].upstream
+    upstream = environment_app().extensions["craftkit_bff"].upstream
     try:
         validate_org_id(org_id)
         record = upstream.provision_record(org_id, org_name or org_id, request_id())
@@ -41,12 +41,14 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
     """Check configuration, reachability, the admin key and framing; print what to fix."""
     report = _Report(out or sys.stdout)
     try:
-        app = create_app({"SECRET_KEY": "cli"})
+        app = environment_app()
     except ConfigError as error:
         report.fail("configuration", str(error), "fix the environment variable named above")
         return report.exit_code()
     state = app.extensions["craftkit_bff"]
     report.ok("configuration", f"Craftkit at {state.settings.base_url}")
+    for name, shown, source in describe(state.settings, app.config):
+        report.detail(f"{name} = {shown}" + (" (default)" if source == "default" else ""))
     if not state.upstream.probe(2.0):
         report.fail("reachability", f"{state.settings.base_url} refused the connection or "
                     "did not answer within 2 s",
@@ -61,6 +63,12 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
         report.skip("framing", "pass --org ORG and --host-origin URL (or set "
                     "CRAFTKIT_ALLOWED_ORIGINS) to check the iframe's frame-ancestors")
     return report.exit_code()
+
+
+def environment_app() -> Flask:
+    """Build the BFF from the CRAFTKIT_* environment, as the server would, for a command."""
+    # A command has no caller to identify: a loader that answers nobody needs no SECRET_KEY.
+    return create_app(identity_loader=lambda: None)
 
 
 def _check_admin_key(report: _Report, upstream) -> None:
@@ -84,8 +92,8 @@ def _check_framing(report: _Report, upstream, org_id: str, origins: list[str]) -
         body = {"tenant": {"externalId": org_id, "displayName": org_id},
                 "actor": DOCTOR_ACTOR, "scope": {"mode": "create"},
                 "permissions": BUILDER_PERMISSIONS}
-        session = upstream.call_json("POST", "/v1/embed/sessions", key, request_id(),
-                                     failure_code="craftkit_session_failed", json=body)
+        session = upstream.request_json("POST", "/v1/embed/sessions", key, request_id(),
+                                        failure_code=SESSION_FAILED, json=body)
         page = requests.get(str(session["iframe_url"]).split("#")[0], timeout=5)
     except (BffError, requests.RequestException, KeyError) as error:
         report.fail("framing", f"could not load an iframe page ({type(error).__name__})",
@@ -145,6 +153,9 @@ class _Report:
 
     def ok(self, check: str, detail: str) -> None:
         print(f"ok    {check}: {detail}", file=self.out)
+
+    def detail(self, text: str) -> None:
+        print(f"      {text}", file=self.out)
 
     def skip(self, check: str, detail: str) -> None:
         print(f"skip  {check}: {detail}", file=self.out)

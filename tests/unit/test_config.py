@@ -56,3 +56,67 @@ def test_config_error_never_contains_the_admin_key():
     with pytest.raises(ConfigError) as caught:
         settings_from({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": "nope"})
     assert ADMIN_KEY not in str(caught.value)
+
+
+def test_create_app_with_a_config_does_not_read_the_environment(monkeypatch):
+    monkeypatch.setenv("CRAFTKIT_URL_PREFIX", "/from-env")
+    monkeypatch.setenv("CRAFTKIT_AUTH_JWT_SECRET", "from-env-secret-0123456789abcdef")
+    app = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "SECRET_KEY": "s"})
+    settings = app.extensions["craftkit_bff"].settings
+    assert settings.url_prefix == "/api/craftkit"
+    assert settings.jwt_secret is None
+
+
+def test_mounted_extension_reads_the_environment_for_what_the_app_config_lacks(monkeypatch):
+    from flask import Flask
+
+    from bff import CraftkitBFF
+
+    monkeypatch.setenv("CRAFTKIT_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv("CRAFTKIT_KEY_TTL", "120")
+    monkeypatch.setenv("CRAFTKIT_URL_PREFIX", "/from-env")
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="host-secret", CRAFTKIT_URL_PREFIX="/mine")
+    CraftkitBFF(app)
+    settings = app.extensions["craftkit_bff"].settings
+    assert settings.admin_key == ADMIN_KEY and settings.key_ttl == 120
+    assert settings.url_prefix == "/mine"  # the app's own config wins
+
+
+@pytest.mark.parametrize("value", ["y", "disabled", "enabled", "2", "tru"])
+def test_booleans_are_parsed_strictly(value):
+    with pytest.raises(ConfigError, match="CRAFTKIT_OPS_ROUTES must be true or false"):
+        create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "SECRET_KEY": "s",
+                    "CRAFTKIT_OPS_ROUTES": value})
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("true", True), ("ON", True), ("1", True), ("yes", True),
+    ("false", False), ("off", False), ("0", False), ("No", False)])
+def test_booleans_accept_the_usual_spellings(value, expected):
+    settings = settings_from({"CRAFTKIT_ADMIN_KEY": "k", "CRAFTKIT_METRICS": value})
+    assert settings.metrics is expected
+
+
+def test_gunicorn_settings_use_the_same_parsers():
+    from bff.config import server_settings
+
+    assert server_settings({"CRAFTKIT_METRICS": "on", "CRAFTKIT_THREADS": "8"}).threads == 8
+    with pytest.raises(ConfigError, match="CRAFTKIT_METRICS"):
+        server_settings({"CRAFTKIT_METRICS": "y"})
+    with pytest.raises(ConfigError, match="CRAFTKIT_LOG_LEVEL"):
+        server_settings({"CRAFTKIT_LOG_LEVEL": "loud"})
+
+
+def test_doctor_report_hides_every_secret():
+    from bff.config import describe
+
+    config = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_SEAL_KEY": "seal-secret-value",
+              "CRAFTKIT_AUTH_JWT_SECRET": "jwt-secret-value", "SECRET_KEY": "flask-secret"}
+    report = dict((name, shown) for name, shown, _ in describe(settings_from(config), config))
+    assert report["CRAFTKIT_ADMIN_KEY"] == "(hidden)"
+    assert report["CRAFTKIT_AUTH_JWT_PUBLIC_KEY"] == "(unset)"
+    assert report["CRAFTKIT_TIMEOUT"] == "3.05,10.0"
+    text = str(report)
+    for secret in (ADMIN_KEY, "seal-secret-value", "jwt-secret-value", "flask-secret"):
+        assert secret not in text

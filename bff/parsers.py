@@ -1,0 +1,122 @@
+"""Parsers for configuration values: each takes (raw, variable name) and returns the typed
+value or raises ConfigError naming the variable. Raw values come from the environment
+(strings) or from a Python dict (already typed), so every parser accepts both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message names the variable to fix."""
+
+
+def text(raw: Any, name: str) -> str | None:
+    """Return stripped text, or None when unset or blank."""
+    if raw is None:
+        return None
+    return str(raw).strip() or None
+
+
+def flag(raw: Any, name: str) -> bool:
+    """Return a boolean from true/false, 1/0, yes/no or on/off; anything else is an error."""
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false (also 1/0, yes/no, on/off), got {raw!r}.")
+
+
+def integer(minimum: int) -> Callable[[Any, str], int]:
+    """Return a parser of whole numbers at least minimum."""
+    def parse(raw: Any, name: str) -> int:
+        return _at_least(_convert(raw, name, int), minimum, name)
+    return parse
+
+
+def number(minimum: float) -> Callable[[Any, str], float]:
+    """Return a parser of numbers at least minimum."""
+    def parse(raw: Any, name: str) -> float:
+        return _at_least(_convert(raw, name, float), minimum, name)
+    return parse
+
+
+def choice(*allowed: str) -> Callable[[Any, str], str]:
+    """Return a parser that accepts one of allowed (case-insensitive)."""
+    def parse(raw: Any, name: str) -> str:
+        value = str(raw).strip().lower()
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}.")
+        return value
+    return parse
+
+
+def http_url(raw: Any, name: str) -> str:
+    """Return an http(s) URL without its trailing slash."""
+    url = (text(raw, name) or "").rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {url!r}.")
+    return url
+
+
+def optional_http_url(raw: Any, name: str) -> str | None:
+    """Return an http(s) URL, or None when unset."""
+    return None if text(raw, name) is None else http_url(raw, name)
+
+
+def url_path(raw: Any, name: str) -> str:
+    """Return a URL path prefix with one leading and no trailing slash."""
+    return "/" + str(raw or "").strip().strip("/")
+
+
+def timeout(raw: Any, name: str) -> tuple[float, float]:
+    """Return (connect, read) seconds from 'read' or 'connect,read' (or a pair)."""
+    parts = raw if isinstance(raw, tuple | list) else str(raw).split(",")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds ('10') or 'connect,read' ('3,10'), "
+                          f"got {raw!r}.") from None
+    if len(values) == 1:
+        values = [min(3.05, values[0]), values[0]]
+    if len(values) != 2 or min(values) <= 0:
+        raise ConfigError(f"{name} must be positive seconds, got {raw!r}.")
+    return values[0], values[1]
+
+
+def origins(raw: Any, name: str) -> frozenset[str]:
+    """Return origins ('https://app.example.com') from a space/comma list or a collection."""
+    items = raw if isinstance(raw, list | tuple | set | frozenset) else (
+        str(raw or "").replace(",", " ").split())
+    found = [origin.strip().rstrip("/") for origin in items]
+    for origin in found:
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+            raise ConfigError(f"{name} must list origins like 'https://app.example.com', "
+                              f"got {origin!r}.")
+    return frozenset(found)
+
+
+def _convert(raw: Any, name: str, kind: type) -> Any:
+    if isinstance(raw, bool):
+        raise ConfigError(f"{name} must be a number, got {raw!r}.")
+    try:
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+
+
+def _at_least(value: Any, minimum: float, name: str) -> Any:
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
