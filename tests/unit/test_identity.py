@@ -113,14 +113,14 @@ def test_custom_identity_loader(upstream):
 
 def test_identity_from_claims_skips_malformed_orgs():
     identity = Identity.from_claims({"sub": "u", "orgs": ["a", {"id": "b", "name": "B"},
-                                                         {"name": "no id"}, 5, ""]}, via="x")
+                                                         {"name": "no id"}, 5, ""]}, via="header")
     assert dict(identity.orgs) == {"a": "a", "b": "B"}
-    assert Identity.from_claims({"sub": ""}, via="x") is None
-    assert Identity.from_claims({"sub": 5}, via="x") is None
+    assert Identity.from_claims({"sub": ""}, via="header") is None
+    assert Identity.from_claims({"sub": 5}, via="header") is None
 
 
 def test_verified_token_cache_never_outlives_the_tokens_exp():
-    from bff.identity import VerifiedTokens
+    from bff.jwt_identity import VerifiedTokens
 
     now = [1_000.0]
     cache = VerifiedTokens(leeway=30, ttl=60, clock=lambda: now[0], timer=lambda: now[0])
@@ -138,3 +138,33 @@ def test_a_rejected_token_stays_rejected(client, upstream):
     for _ in range(3):
         assert get_templates(client, upstream, {"Authorization": f"Bearer {forged}"},
                              ok=False).status_code == 401
+
+
+def test_identity_carrier_is_typed_and_decides_csrf_exposure():
+    from bff import Carrier
+
+    assert Identity("u", via="header").via is Carrier.HEADER
+    assert not Identity("u", via=Carrier.HEADER).csrf_exposed
+    assert Identity("u", via="session").csrf_exposed
+    assert Identity("u").csrf_exposed  # a custom loader's identity is checked by default
+    with pytest.raises(ValueError):
+        Identity("u", via="headr")
+
+
+def test_only_sub_names_the_user(client, upstream):
+    token = jwt.encode({"sub": "", "user_id": "admin", "orgs": ["org-a"],
+                        "exp": int(time.time()) + 60}, JWT_SECRET, algorithm="HS256")
+    assert get_templates(client, upstream, {"Authorization": f"Bearer {token}"},
+                         ok=False).status_code == 401
+    assert Identity.from_claims({"user_id": "admin"}, via="session") is None
+
+
+def test_loaders_say_whether_they_need_the_session_secret():
+    from bff.identity import needs_secret_key, session_identity_loader
+    from bff.jwt_identity import JwtIdentityLoader
+
+    assert needs_secret_key(session_identity_loader)
+    assert not needs_secret_key(lambda: None)
+    settings = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET}
+                          ).extensions["craftkit_bff"].settings
+    assert not needs_secret_key(JwtIdentityLoader(settings))
