@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from bff import get_org_api_key
-from bff.credentials import KeyResolver
+from bff.credentials import KeyResolver, KeyStore, MemoryKeyStore, Provisioner
 from bff.errors import InvalidRequest, KeyRejected, ProvisionFailed, UpstreamTimeout
 
 from .support import ORG_KEYS, expect_provision
@@ -20,23 +20,45 @@ class FakeTimer:
 
 
 class CountingProvision:
-    """A provision function that counts calls and can block or fail on demand."""
+    """A provisioner that counts calls, notes rejected keys, and can block or fail on demand."""
 
     def __init__(self, gate=None, fail=None):
         self.calls = 0
+        self.rejected = []
         self.gate = gate
         self.fail = fail
         self.lock = threading.Lock()
 
-    def __call__(self, org_id, org_name):
+    def provision(self, org_id, org_name, rejected_key=None):
         with self.lock:
             self.calls += 1
+            self.rejected.append(rejected_key)
             call = self.calls
         if self.gate is not None:
             self.gate.wait(5)
         if self.fail is not None:
             raise self.fail
         return f"key-{org_id}-{call}"
+
+
+def resolver(provision, maxsize=10, timer=None):
+    store = MemoryKeyStore(maxsize, 600, **({"timer": timer} if timer else {}))
+    return KeyResolver(provision, store)
+
+
+def test_the_default_parts_satisfy_their_interfaces(app):
+    keys = app.extensions["craftkit_bff"].keys
+    assert isinstance(keys.store, KeyStore) and isinstance(keys.provisioner, Provisioner)
+    assert isinstance(CountingProvision(), Provisioner)
+
+
+def test_memory_store_deletes_only_the_key_it_was_told_to():
+    store = MemoryKeyStore(10, 600)
+    store.set("org-a", "new")
+    store.delete_if("org-a", "old")
+    assert store.get("org-a") == "new"
+    store.delete_if("org-a", "new")
+    assert store.get("org-a") is None
 
 
 @pytest.mark.parametrize("org_id", [None, "", "   ", "\t", "x" * 201, "org\x00a", "org\na",
@@ -57,7 +79,7 @@ def test_get_org_api_key_provisions_once_then_caches(app, upstream):
 
 def test_resolver_expires_keys_after_ttl():
     timer, provision = FakeTimer(), CountingProvision()
-    keys = KeyResolver(provision, maxsize=10, ttl=600, timer=timer)
+    keys = resolver(provision, maxsize=10, timer=timer)
     assert keys.get("org-a") == "key-org-a-1"
     timer.now += 599
     assert keys.get("org-a") == "key-org-a-1"
@@ -68,7 +90,7 @@ def test_resolver_expires_keys_after_ttl():
 
 def test_resolver_cache_is_bounded():
     provision = CountingProvision()
-    keys = KeyResolver(provision, maxsize=2, ttl=600, timer=FakeTimer())
+    keys = resolver(provision, maxsize=2, timer=FakeTimer())
     for org in ("a", "b", "c", "a"):
         keys.get(org)
     assert provision.calls == 4
@@ -77,7 +99,7 @@ def test_resolver_cache_is_bounded():
 def test_resolver_single_flight_for_concurrent_misses():
     gate = threading.Event()
     provision = CountingProvision(gate=gate)
-    keys = KeyResolver(provision, maxsize=10, ttl=600)
+    keys = resolver(provision, maxsize=10)
     start = threading.Barrier(50)
     results = []
 
@@ -101,7 +123,7 @@ def test_resolver_single_flight_for_concurrent_misses():
 def test_resolver_waiters_share_the_leaders_failure_and_it_is_not_cached():
     gate = threading.Event()
     provision = CountingProvision(gate=gate, fail=UpstreamTimeout())
-    keys = KeyResolver(provision, maxsize=10, ttl=600)
+    keys = resolver(provision, maxsize=10)
     errors = []
 
     def worker():
@@ -125,7 +147,7 @@ def test_resolver_waiters_share_the_leaders_failure_and_it_is_not_cached():
 
 def test_resolver_evicts_rejected_cached_key_and_retries_once():
     provision = CountingProvision()
-    keys = KeyResolver(provision, maxsize=10, ttl=600)
+    keys = resolver(provision, maxsize=10)
     keys.get("org-a")
     seen = []
 
@@ -137,11 +159,13 @@ def test_resolver_evicts_rejected_cached_key_and_retries_once():
 
     assert keys.call("org-a", None, action) == "ok"
     assert seen == ["key-org-a-1", "key-org-a-2"]
+    # The provisioner is told which key was refused, so it can mint a replacement.
+    assert provision.rejected == [None, "key-org-a-1"]
 
 
 def test_resolver_does_not_retry_a_freshly_provisioned_key():
     provision = CountingProvision()
-    keys = KeyResolver(provision, maxsize=10, ttl=600)
+    keys = resolver(provision, maxsize=10)
 
     def action(key):
         raise KeyRejected()
@@ -153,7 +177,7 @@ def test_resolver_does_not_retry_a_freshly_provisioned_key():
 
 def test_resolver_does_not_evict_when_the_rejection_is_not_about_the_key():
     provision = CountingProvision()
-    keys = KeyResolver(provision, maxsize=10, ttl=600)
+    keys = resolver(provision, maxsize=10)
     keys.get("org-a")
 
     def action(key):
