@@ -9,6 +9,15 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("bff")
 
+# Codes of Craftkit refusing a proxied call (a 4xx): one per browser route, declared with it.
+SESSION_FAILED = "craftkit_session_failed"
+REFRESH_FAILED = "craftkit_refresh_failed"
+TEMPLATES_FAILED = "craftkit_templates_failed"
+RENDERS_FAILED = "craftkit_renders_failed"
+DOWNLOAD_FAILED = "craftkit_download_failed"
+# Werkzeug errors without a class of their own below (e.g. 400 from a malformed request).
+HTTP_ERROR = "http_error"
+
 
 class BffError(Exception):
     """Base of every error the BFF answers with: a status, a code and a safe message."""
@@ -77,10 +86,15 @@ class UnsupportedMediaType(BffError):
 
 
 class UpstreamRejected(BffError):
-    """Craftkit refused the request (a 4xx): its status, our code, its code beside."""
+    """Craftkit refused the request (a 4xx): its status, the route's failure code, its code."""
 
-    status, code = 400, "craftkit_request_failed"
+    status = 400
     message = "Craftkit rejected the request."
+
+    def __init__(self, message: str | None = None, *, code: str, status: int | None = None,
+                 upstream_code: str | None = None) -> None:
+        # No default code: the route that made the call names its own (see bff/api).
+        super().__init__(message, status=status, code=code, upstream_code=upstream_code)
 
 
 class KeyRejected(BffError):
@@ -132,7 +146,7 @@ def render_http_exception(exc: HTTPException):
     """Render werkzeug's routing errors on BFF routes in the same JSON shape."""
     error_class = _HTTP_ERRORS.get(exc.code or 500)
     if error_class is None:
-        return render_error(BffError(status=exc.code, code="http_error",
+        return render_error(BffError(status=exc.code, code=HTTP_ERROR,
                                      message=exc.name + "."))
     response = render_error(error_class())
     if exc.code == 405 and exc.valid_methods:

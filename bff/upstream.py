@@ -84,7 +84,7 @@ class Upstream:
         response.close()
         return response.status_code
 
-    def call_json(self, method: str, path: str, api_key: str, request_id: str, *,
+    def request_json(self, method: str, path: str, api_key: str, request_id: str, *,
                   failure_code: str, json: dict | None = None,
                   params: Mapping[str, str] | None = None,
                   headers: Mapping[str, str] | None = None) -> dict:
@@ -94,7 +94,7 @@ class Upstream:
         raise_for_status(response, failure_code)
         return json_object(response)
 
-    def open_download(self, path: str, api_key: str, request_id: str, *,
+    def request_stream(self, path: str, api_key: str, request_id: str, *,
                       failure_code: str, headers: Mapping[str, str] | None = None,
                       ) -> requests.Response:
         """Start a streamed download; the caller must close the returned response."""

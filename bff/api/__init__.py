@@ -1,17 +1,28 @@
-"""The browser-facing API: one parent blueprint with the shared guards and hooks."""
+"""The browser-facing API: one parent blueprint with the shared guards and hooks.
+
+Every module of this package that defines a blueprint ``bp`` is a resource (sessions,
+templates, renders, ...) and is mounted under the parent, so a new route is one new module.
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from flask import Blueprint, Response
 
 from ..errors import register_error_handlers
 from ..requestlog import log_request, start_request
-from . import renders, sessions, templates
 from .guards import guard_request
+from .routes import REGISTRY, Route
+
+__all__ = ["REGISTRY", "Route", "bp"]
 
 bp = Blueprint("craftkit_bff", __name__)
-for child in (sessions.bp, templates.bp, renders.bp):
-    bp.register_blueprint(child)
+for _info in pkgutil.iter_modules(__path__):
+    _child = getattr(importlib.import_module(f"{__name__}.{_info.name}"), "bp", None)
+    if isinstance(_child, Blueprint):
+        bp.register_blueprint(_child)
 register_error_handlers(bp)
 
 

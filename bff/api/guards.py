@@ -17,6 +17,7 @@ from ..errors import (
     UnsupportedMediaType,
 )
 from ..identity import Identity, current_identity
+from .routes import Org
 
 MAX_FIELD_LENGTH = 200
 
@@ -39,7 +40,7 @@ def guard_request() -> None:
 
 def check_origin(identity: Identity, allowed: frozenset[str]) -> None:
     """Refuse cross-site POSTs when the identity rides on a cookie (CSRF)."""
-    if identity.via == "header":
+    if not identity.csrf_exposed:
         return
     origin = request.headers.get("Origin")
     if origin is not None:
@@ -102,8 +103,13 @@ def check_user(body: dict, identity: Identity) -> None:
         raise Forbidden("userId does not match the signed-in user; omit it.")
 
 
-def choose_org(identity: Identity, requested: object) -> tuple[str, str]:
-    """Return (org id, org name): the requested org if the user belongs to it, else theirs."""
+def requested_org() -> Org:
+    """Return the org a GET acts for: ?tenantExternalId= if given, else the user's only one."""
+    return choose_org(require_identity(), request.args.get("tenantExternalId"))
+
+
+def choose_org(identity: Identity, requested: object) -> Org:
+    """Return the requested org if the user belongs to it, else the user's only org."""
     if requested is None:
         if len(identity.orgs) == 1:
             org_id, org_name = next(iter(identity.orgs.items()))
@@ -119,4 +125,4 @@ def choose_org(identity: Identity, requested: object) -> tuple[str, str]:
             raise Forbidden("You are not a member of that org.")
         org_name = identity.orgs[org_id]
     g.craftkit_org_id = org_id
-    return org_id, org_name
+    return Org(org_id, org_name)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, jsonify
 
 from ..errors import (
+    REFRESH_FAILED,
+    SESSION_FAILED,
     BffError,
     Forbidden,
     InvalidRequest,
@@ -17,9 +19,13 @@ from ..errors import (
 )
 from ..identity import Identity
 from .guards import check_user, choose_org, optional_text, require_identity
-from .proxy import call_json
+from .routes import Org, declare
 
 bp = Blueprint("sessions", __name__)
+MINT_SESSION = declare("POST", "/session", upstream="/v1/embed/sessions",
+                       failure_code=SESSION_FAILED)
+REFRESH_SESSION = declare("POST", "/refresh", upstream="/v1/embed/sessions/refresh",
+                          failure_code=REFRESH_FAILED)
 
 MODES = ("create", "edit", "fill", "view")
 BUILDER_PERMISSIONS = {
@@ -31,19 +37,17 @@ FILL_PERMISSIONS = {"submitForm": True, "saveFormDraft": True}
 MAX_RENEW_TOKEN_LENGTH = 4096
 
 
-@bp.post("/session")
+@bp.post(MINT_SESSION.rule)
 def mint_session():
     """Mint an embed session for the caller in one of their orgs."""
     identity, body = require_identity(), g.craftkit_body
     check_user(body, identity)
-    org_id, org_name = choose_org(identity, body.get("tenantExternalId"))
-    upstream_body = session_body(identity, org_id, org_name, body)
-    data = call_json(org_id, org_name, "POST", "/v1/embed/sessions",
-                     "craftkit_session_failed", json=upstream_body)
-    return session_response(data, org_id, identity.user_id)
+    org = choose_org(identity, body.get("tenantExternalId"))
+    data = MINT_SESSION.fetch_json(org, json=session_body(identity, org.id, org.name, body))
+    return session_response(data, org.id, identity.user_id)
 
 
-@bp.post("/refresh")
+@bp.post(REFRESH_SESSION.rule)
 def refresh_session():
     """Refresh a session from its sealed renew token, with the sealed org's key."""
     identity, body = require_identity(), g.craftkit_body
@@ -56,17 +60,16 @@ def refresh_session():
         raise Forbidden("orgId does not match the org this session was minted for.")
     if grant.user_id != identity.user_id or grant.org_id not in identity.orgs:
         raise Forbidden("This session belongs to another user or an org you left.")
-    org_name = choose_org(identity, grant.org_id)[1]
-    data = _refresh_upstream(grant.org_id, org_name, grant.renew_token)
-    return session_response(data, grant.org_id, identity.user_id)
+    org = choose_org(identity, grant.org_id)
+    data = _refresh_upstream(org, grant.renew_token)
+    return session_response(data, org.id, identity.user_id)
 
 
-def _refresh_upstream(org_id: str, org_name: str, renew_token: str) -> dict:
+def _refresh_upstream(org: Org, renew_token: str) -> dict:
     """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint)."""
     metrics = current_app.extensions["craftkit_bff"].metrics
     try:
-        data = call_json(org_id, org_name, "POST", "/v1/embed/sessions/refresh",
-                         "craftkit_refresh_failed", json={"renewToken": renew_token})
+        data = REFRESH_SESSION.fetch_json(org, json={"renewToken": renew_token})
     except (KeyRejected, UpstreamRejected) as error:
         # Another partner's, a reused or an expired renew token: Craftkit answers 401/4xx.
         if error.status == 429:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from .guards import choose_org, require_identity
-from .proxy import call_json, forwarded_params
+from ..errors import TEMPLATES_FAILED
+from .guards import requested_org
+from .routes import declare
 
 bp = Blueprint("templates", __name__)
+LIST_TEMPLATES = declare("GET", "/templates", upstream="/v1/embed/builder/templates",
+                         failure_code=TEMPLATES_FAILED, query=("limit", "cursor"))
 
 
-@bp.get("/templates")
+@bp.get(LIST_TEMPLATES.rule)
 def list_templates():
-    """List the org's published templates (limit, cursor pass through)."""
-    org_id, org_name = choose_org(require_identity(), request.args.get("tenantExternalId"))
-    data = call_json(org_id, org_name, "GET", "/v1/embed/builder/templates",
-                     "craftkit_templates_failed", params=forwarded_params())
-    return jsonify(data)
+    """List the org's published templates (limit and cursor pass through)."""
+    return jsonify(LIST_TEMPLATES.fetch_json(requested_org()))

@@ -1,9 +1,10 @@
 """Hostile input over every route: never a 5xx, never an unvalidated value upstream.
 
-Each example runs against the real app with Craftkit mocked permissively; afterwards every
-upstream call it caused is checked: only known endpoints, the caller's own org key, only
-allow-listed and valid query parameters, no browser Cookie or Authorization, and no key or
-token in any response or log line.
+The routes come from bff.api's REGISTRY, so a new route is fuzzed without touching this
+file. Each example runs against the real app with Craftkit mocked permissively; afterwards
+every upstream call it caused is checked: only the registered endpoints, the caller's own
+org key, only that route's query parameters and each valid, no browser Cookie or
+Authorization, and no key or token in any response or log line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import logging
 import re
 import time
+import unicodedata
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import jwt
@@ -20,7 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bff import create_app
+from bff.api import REGISTRY
 from bff.api.renders import RENDER_ID
+from bff.api.routes import QUERY_RULES
+from bff.credentials import validate_org_id
+from bff.errors import BffError
 
 BASE = "https://craftkit.test"
 ADMIN_KEY = "ck_admin_hostile_secret_0123456789"
@@ -28,11 +34,18 @@ JWT_SECRET = "hostile-jwt-secret-0123456789abcdef01"
 KEYS = {"org-a": "ck_live_hostile_key_a", "org-b": "ck_live_hostile_key_b"}
 RENEW = "ckr_hostile_upstream_renew"
 SECRETS = (ADMIN_KEY, JWT_SECRET, RENEW, *KEYS.values())
-ENDPOINTS = {("POST", "/v1/admin/provision"), ("POST", "/v1/embed/sessions"),
-             ("POST", "/v1/embed/sessions/refresh"), ("GET", "/v1/embed/builder/templates"),
-             ("GET", "/v1/embed/renders")}
-QUERY_RULES = {"limit": r"[1-9][0-9]{0,2}", "cursor": r"[A-Za-z0-9._~=+/-]{1,512}",
-               "status": r"[A-Za-z_]{1,32}", "templateId": r"[A-Za-z0-9_-]{1,128}"}
+PLACEHOLDER = re.compile(r"\\\{(\w+)\\\}")
+
+
+def _upstream_pattern(route):
+    """The route's Craftkit path as a regex whose placeholders capture one segment each."""
+    return re.compile(PLACEHOLDER.sub(r"(?P<\1>[^/]+)", re.escape(route.upstream)))
+
+
+UPSTREAM = [(route, _upstream_pattern(route)) for route in REGISTRY]
+# Every registered browser path, its placeholders filled with a harmless id.
+ROUTES = ["/api/craftkit" + re.sub(r"<(\w+)>", "r1", route.rule) for route in REGISTRY]
+PARAMETERISED = [route for route in REGISTRY if "<" in route.rule]
 
 APP = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE,
                   "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_AUTH_JWT_COOKIE": "host"})
@@ -53,29 +66,42 @@ def _session(request):
 
 def _mock(mock):
     mock.add_callback("POST", BASE + "/v1/admin/provision", callback=_provision)
-    mock.add_callback("POST", BASE + "/v1/embed/sessions", callback=_session)
-    mock.add_callback("POST", BASE + "/v1/embed/sessions/refresh", callback=_session)
-    mock.get(BASE + "/v1/embed/builder/templates", json={"data": []})
-    mock.get(BASE + "/v1/embed/renders", json={"data": []})
-    mock.get(re.compile(re.escape(BASE) + r"/v1/embed/renders/[^/]+/download"), body=b"%PDF")
+    for route, pattern in UPSTREAM:
+        url = re.compile(re.escape(BASE) + pattern.pattern + r"(\?.*)?")
+        if "download" in route.upstream:
+            mock.add(route.method, url, body=b"%PDF-1.4 hostile")
+        elif route.method == "POST":  # the POST routes mint or refresh sessions
+            mock.add_callback(route.method, url, callback=_session)
+        else:  # the GET routes list things
+            mock.add(route.method, url, json={"data": []})
+
+
+def _registered_call(method, path):
+    """Return the route behind an upstream call and its placeholders, or fail the test."""
+    for route, pattern in UPSTREAM:
+        match = pattern.fullmatch(path)
+        if match and route.method == method:
+            return route, match.groupdict()
+    raise AssertionError(f"unregistered upstream call {method} {path}")
 
 
 def _check_upstream_calls(calls):
     for call in calls:
         url = urlsplit(call.request.url)
         method = call.request.method
-        download = re.fullmatch(r"/v1/embed/renders/([^/]+)/download", url.path)
-        assert (method, url.path) in ENDPOINTS or (method == "GET" and download), url.path
-        if download:
-            assert RENDER_ID.fullmatch(download.group(1))
         headers = call.request.headers
         assert "Cookie" not in headers
-        if url.path != "/v1/admin/provision":
-            assert headers["Authorization"] == f"Bearer {KEYS['org-a']}"
-        for name, value in parse_qsl(url.query, keep_blank_values=True):
-            assert name in QUERY_RULES and re.fullmatch(QUERY_RULES[name], value), (name, value)
-        if call.request.body and url.path == "/v1/admin/provision":
+        if url.path == "/v1/admin/provision":
+            assert method == "POST"
             assert json.loads(call.request.body)["externalOrgId"] == "org-a"
+            continue
+        route, placeholders = _registered_call(method, url.path)
+        for value in placeholders.values():
+            assert RENDER_ID.fullmatch(value), value
+        assert headers["Authorization"] == f"Bearer {KEYS['org-a']}"
+        for name, value in parse_qsl(url.query, keep_blank_values=True):
+            assert name in route.query, (route.rule, name)
+            assert QUERY_RULES[name].fullmatch(value), (name, value)
 
 
 def _check_response(response, records):
@@ -120,8 +146,6 @@ def _send(method, path, *, headers=None, data=None, query=None):
     return response
 
 
-ROUTES = ["/api/craftkit/session", "/api/craftkit/refresh", "/api/craftkit/templates",
-          "/api/craftkit/renders", "/api/craftkit/renders/r1/download"]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
 deep = st.integers(1, 3000).map(lambda n: "[" * n + "]" * n)
@@ -160,15 +184,15 @@ def test_any_method_body_and_headers_never_5xx(route, method, body, content_type
 
 
 @settings(max_examples=300, deadline=None)
-@given(segment=st.text(min_size=1, max_size=200),
-       query=st.dictionaries(st.sampled_from(["limit", "cursor", "status", "templateId",
-                                              "tenantExternalId", "apiKey", "org", ""]),
+@given(route=st.sampled_from(REGISTRY), segment=st.text(min_size=1, max_size=200),
+       query=st.dictionaries(st.sampled_from([*QUERY_RULES, "tenantExternalId", "apiKey",
+                                              "org", ""]),
                              st.text(max_size=80), max_size=5))
-def test_any_path_segment_and_query_never_reaches_upstream_unvalidated(segment, query):
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    _send("GET", "/api/craftkit/renders/" + quote(segment, safe="") + "/download",
-          headers=headers, query=query)
-    _send("GET", "/api/craftkit/renders", headers=headers, query=query)
+def test_any_path_segment_and_query_never_reaches_upstream_unvalidated(route, segment, query):
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    path = "/api/craftkit" + re.sub(r"<(\w+)>", quote(segment, safe=""), route.rule)
+    _send(route.method, path, headers=headers, query=query,
+          data=b'{"mode": "create"}' if route.method == "POST" else None)
 
 
 @settings(max_examples=200, deadline=None)
@@ -196,18 +220,30 @@ def _token(sub, orgs):
        where=st.sampled_from(["session", "refresh", "query"]))
 def test_other_org_ids_are_always_refused(org, where):
     headers = {"Authorization": f"Bearer {TOKEN}"}
+    post = {**headers, "Content-Type": "application/json"}
     if where == "query":
         response = _send("GET", "/api/craftkit/templates", headers=headers,
                          query={"tenantExternalId": org})
     elif where == "session":
-        response = _send("POST", "/api/craftkit/session", headers=headers,
-                         data=json.dumps({"mode": "create", "tenantExternalId": org}),
-                         )
+        response = _send("POST", "/api/craftkit/session", headers=post,
+                         data=json.dumps({"mode": "create", "tenantExternalId": org}))
     else:
         sealed = APP.extensions["craftkit_bff"].sealer.seal(RENEW, "org-a", "user-1")
-        response = _send("POST", "/api/craftkit/refresh", headers=headers,
+        response = _send("POST", "/api/craftkit/refresh", headers=post,
                          data=json.dumps({"renewToken": sealed, "orgId": org}))
-    assert response.status_code in (400, 403, 415)
+    # A malformed org id is a bad request; a well-formed one that is not yours, forbidden.
+    assert response.status_code == (400 if _malformed(org, where) else 403)
+
+
+def _malformed(org, where):
+    if where == "refresh":  # orgId is checked as a field: non-empty, printable, <= 200
+        return (not org.strip() or len(org) > 200
+                or any(unicodedata.category(c) == "Cc" for c in org))
+    try:
+        validate_org_id(org)
+    except BffError:
+        return True
+    return False
 
 
 def test_another_users_or_orgs_sealed_token_is_refused():
