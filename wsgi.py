@@ -1,5 +1,5 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` (configuration from CRAFTKIT_* variables)."""
+"""WSGI entry point in the repository root: ``gunicorn wsgi:app`` (the same as bff.wsgi)."""
 
-from bff import create_app
+from bff.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

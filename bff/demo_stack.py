@@ -15,7 +15,6 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import create_app, get_org_api_key
-from .config import DEFAULTS
 from .demo import ORGS, USERS, register_demo
 from .emulator import create_emulator_app
 
@@ -117,9 +116,9 @@ def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900) ->
 
 def create_demo_app(admin_key: str, craftkit_url: str) -> Flask:
     """Build the BFF with the demo pages, ignoring any CRAFTKIT_* in the environment."""
-    # Every setting is explicit so a developer's own CRAFTKIT_* variables (a JWT secret, a
-    # URL prefix) cannot turn the demo into something it was not built for.
-    config = {**DEFAULTS, "CRAFTKIT_ADMIN_KEY": admin_key, "CRAFTKIT_BASE_URL": craftkit_url,
+    # An explicit config replaces the environment, so a developer's own CRAFTKIT_* variables
+    # (a JWT secret, a URL prefix) cannot turn the demo into something it was not built for.
+    config = {"CRAFTKIT_ADMIN_KEY": admin_key, "CRAFTKIT_BASE_URL": craftkit_url,
               "CRAFTKIT_CATALOG_NAME": CATALOG_NAME, "CRAFTKIT_TIMEOUT": "2,10",
               "SECRET_KEY": secrets.token_urlsafe(32),
               # Cookies ignore ports: a name of its own keeps other local apps' sessions apart.

@@ -1,19 +1,26 @@
-"""The Flask extension: builds the per-app components and mounts the BFF's routes."""
+"""The Flask extension: where every part of the BFF is chosen and plugged in.
+
+``build_state`` is the map: the upstream client, the key resolver with its store and
+provisioner, the renew-token sealer and the identity loader, each picked once from the
+settings (or given by the host app), then reached by every request through
+``app.extensions["craftkit_bff"]``. Routes come from ``bff.api``, one module per resource.
+"""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from flask import Flask
 
 from . import api, health
 from .breaker import CircuitBreaker
-from .config import DEFAULTS, Settings, settings_from
-from .credentials import KeyResolver
-from .identity import IdentityLoader, default_identity_loader
+from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
+from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore
+from .identity import IdentityLoader, needs_secret_key, session_identity_loader
+from .jwt_identity import JwtIdentityLoader
 from .metrics import Metrics
-from .requestlog import request_id
-from .sealing import Sealer
+from .sealing import RenewTokenSealer
 from .upstream import Upstream
 
 
@@ -24,40 +31,63 @@ class BffState:
     settings: Settings
     upstream: Upstream
     keys: KeyResolver
-    sealer: Sealer
+    sealer: RenewTokenSealer
     identity_loader: IdentityLoader
     metrics: Metrics
 
 
 class CraftkitBFF:
-    """Mount craftkit-bff into a Flask app: ``CraftkitBFF(app)`` or ``init_app(app)``."""
+    """Mount craftkit-bff into a Flask app: ``CraftkitBFF(app)`` or ``init_app(app)``.
+
+    :param identity_loader: who is calling (default: a JWT when CRAFTKIT_AUTH_JWT_* or
+        CRAFTKIT_AUTH_JWKS_URL is set, else the identity stored with ``bff.sign_in``).
+    :param key_store: where org keys are kept (default: an in-process TTL cache).
+    """
 
     def __init__(self, app: Flask | None = None,
-                 identity_loader: IdentityLoader | None = None) -> None:
+                 identity_loader: IdentityLoader | None = None,
+                 key_store: KeyStore | None = None) -> None:
         self.identity_loader = identity_loader
+        self.key_store = key_store
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Validate the CRAFTKIT_* configuration, build the components, add the routes."""
+        """Read the CRAFTKIT_* configuration, build the components, add the routes."""
+        # The app's own config wins; the environment fills what it lacks, then defaults.
+        load_environment(app.config, only_missing=True)
         for name, value in DEFAULTS.items():
             app.config.setdefault(name, value)
         settings = settings_from(app.config)
-        app.extensions["craftkit_bff"] = build_state(settings, self.identity_loader)
+        state = build_state(settings, self.identity_loader, self.key_store)
+        # A loader that reads Flask's signed session cannot verify it without a signing key.
+        if needs_secret_key(state.identity_loader) and not app.config.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY is not set: the session identity needs it to verify "
+                              "the signed session cookie (or configure CRAFTKIT_AUTH_JWT_*).")
+        app.extensions["craftkit_bff"] = state
+        # Pooled upstream connections go when the app does (or the interpreter exits).
+        weakref.finalize(app, state.upstream.close)
         app.register_blueprint(api.bp, url_prefix=settings.url_prefix)
         if settings.ops_routes:
             app.register_blueprint(health.bp)
 
 
-def build_state(settings: Settings, identity_loader: IdentityLoader | None = None) -> BffState:
-    """Build the upstream client, key resolver and sealer for one app."""
+def build_state(settings: Settings, identity_loader: IdentityLoader | None = None,
+                key_store: KeyStore | None = None) -> BffState:
+    """Build the upstream client, key resolver, sealer and identity loader for one app."""
     metrics = Metrics(settings.metrics)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
                              on_change=metrics.circuit)
     upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
                         breaker=breaker, metrics=metrics)
-    keys = KeyResolver(lambda org_id, name: upstream.provision(org_id, name, request_id()),
-                       maxsize=settings.key_cache_size, ttl=settings.key_ttl, metrics=metrics)
-    sealer = Sealer(settings.seal_secret, settings.seal_secret_label, settings.seal_ttl)
-    loader = identity_loader or default_identity_loader(settings)
-    return BffState(settings, upstream, keys, sealer, loader, metrics)
+    store = key_store or MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
+    keys = KeyResolver(AdminProvisioner(upstream), store, metrics=metrics)
+    sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
+                              settings.seal_ttl)
+    return BffState(settings, upstream, keys, sealer,
+                    identity_loader or default_identity_loader(settings), metrics)
+
+
+def default_identity_loader(settings: Settings) -> IdentityLoader:
+    """Choose the identity source: a JWT when one is configured, else the signed session."""
+    return JwtIdentityLoader(settings) if settings.uses_jwt else session_identity_loader

@@ -37,7 +37,7 @@ class RenewGrant:
     expires_at: int
 
 
-class Sealer:
+class RenewTokenSealer:
     """Seal and open renew tokens with a key derived from a configured secret."""
 
     def __init__(self, secret: bytes, label: bytes, ttl: int,

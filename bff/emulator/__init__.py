@@ -18,7 +18,7 @@ from . import (
 )
 from .auth import account_id_for
 from .config import load_config
-from .crypto import Sealer, hash_key
+from .crypto import OrgSecretSealer, hash_key
 from .errors import register_error_handlers
 from .store import Store
 
@@ -34,7 +34,7 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
     # One store, one sealer and the account table per app, never on module globals.
     app.extensions["craftkit_emulator"] = {
         "store": Store(settings["DATA_PATH"]),
-        "sealer": Sealer(settings["ADMIN_KEY"]),
+        "sealer": OrgSecretSealer(settings["ADMIN_KEY"]),
         "accounts": {hash_key(key): account_id_for(key) for key in settings["ACCOUNT_KEYS"]},
     }
     # Errors become the {"error": {"code", "message"}} envelope in one place.

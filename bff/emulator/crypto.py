@@ -25,7 +25,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-class Sealer:
+class OrgSecretSealer:
     """Encrypt per-org secrets under a key derived (HKDF-SHA256) from the admin key."""
 
     def __init__(self, admin_key: str):

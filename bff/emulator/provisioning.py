@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from .clock import now
-from .crypto import SealBroken, Sealer
+from .crypto import OrgSecretSealer, SealBroken
 from .errors import InternalError
 from .permissions import PRESETS
 from .project_records import create_project, mint_key
@@ -29,7 +29,7 @@ class Provisioned:
 
 
 def provision_org(
-    store: Store, sealer: Sealer, external_org_id: str, org_name: str | None
+    store: Store, sealer: OrgSecretSealer, external_org_id: str, org_name: str | None
 ) -> Provisioned:
     """Create the org's stack once; later calls decrypt and return the same key."""
     with store.transaction():
@@ -39,7 +39,7 @@ def provision_org(
         return _create(store, sealer, external_org_id, org_name)
 
 
-def _open_key(sealer: Sealer, row: dict) -> str:
+def _open_key(sealer: OrgSecretSealer, row: dict) -> str:
     try:
         return sealer.open(row["api_key_sealed"], _key_context(row["project_id"]))
     except SealBroken:
@@ -50,7 +50,7 @@ def _open_key(sealer: Sealer, row: dict) -> str:
 
 
 def _create(
-    store: Store, sealer: Sealer, external_org_id: str, org_name: str | None
+    store: Store, sealer: OrgSecretSealer, external_org_id: str, org_name: str | None
 ) -> Provisioned:
     project = create_project(store, None, org_name or external_org_id or "Unnamed org", 0)
     api_key = mint_key(store, project["id"], "Provisioned key")["key"]

@@ -38,7 +38,10 @@ def test_refresh_rotates_token_renew_token_and_expiry(emulator, org_key):
 def test_refresh_chain_keeps_working(emulator, org_key):
     renew = emulator.session(org_key)["renew_token"]
     for _ in range(3):
-        renew = refresh(emulator, org_key, renew).json()["renew_token"]
+        response = refresh(emulator, org_key, renew)
+        assert response.status_code == 200
+        assert response.json()["renew_token"] != renew
+        renew = response.json()["renew_token"]
 
 
 def test_refresh_reused_renew_token_is_401(emulator, org_key):

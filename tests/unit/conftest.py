@@ -20,9 +20,7 @@ def config():
 
 
 @pytest.fixture
-def app(config, monkeypatch):
-    for name in ("CRAFTKIT_ADMIN_KEY", "CRAFTKIT_BASE_URL", "CRAFTKIT_CATALOG_NAME"):
-        monkeypatch.delenv(name, raising=False)
+def app(config):
     return create_app(config)
 
 

@@ -98,12 +98,13 @@ def test_download_of_unknown_render_is_404(client, upstream):
     assert response.json["upstream_code"] == "not_found"
 
 
-@pytest.mark.parametrize("value", [" fr", "fr\t", "\x7f", "fr\u00e9", "a" * 300, ""])
-def test_malformed_accept_language_is_dropped_not_forwarded(client, upstream, value):
+@pytest.mark.parametrize(("value", "sent"), [
+    (" fr", "fr"), ("fr\t", "fr"), ("de-CH, fr;q=0.8", "de-CH, fr;q=0.8"), ("\x7f", None),
+    ("fr\u00e9", None), ("a" * 300, None), ("", None)])
+def test_malformed_accept_language_is_dropped_not_forwarded(client, upstream, value, sent):
     expect_provision(upstream)
     upstream.get(BASE + "/v1/embed/builder/templates", json={"data": []})
     response = client.get("/api/craftkit/templates",
                           headers={**bearer(), "Accept-Language": value})
     assert response.status_code == 200
-    sent = upstream.calls[-1].request.headers.get("Accept-Language")
-    assert sent is None or sent == value.strip()
+    assert upstream.calls[-1].request.headers.get("Accept-Language") == sent
