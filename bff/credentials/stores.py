@@ -28,6 +28,9 @@ class KeyStore(Protocol):
     def delete_if(self, org_id: str, key: str) -> None:
         """Forget the org's key, but only while it is still ``key`` (not a newer one)."""
 
+    def delete(self, org_id: str) -> None:
+        """Forget the org's key whatever it is (an operator removed or re-keyed the org)."""
+
 
 class MemoryKeyStore:
     """A bounded TTL cache in this process: the default, nothing to run or configure."""
@@ -52,3 +55,8 @@ class MemoryKeyStore:
         with self._lock:
             if self._cache.get(org_id) == key:
                 del self._cache[org_id]
+
+    def delete(self, org_id: str) -> None:
+        """Forget the org's key."""
+        with self._lock:
+            self._cache.pop(org_id, None)

@@ -59,6 +59,9 @@ def test_memory_store_deletes_only_the_key_it_was_told_to():
     assert store.get("org-a") == "new"
     store.delete_if("org-a", "new")
     assert store.get("org-a") is None
+    store.set("org-a", "again")
+    store.delete("org-a")
+    assert store.get("org-a") is None
 
 
 @pytest.mark.parametrize("org_id", [None, "", "   ", "\t", "x" * 201, "org\x00a", "org\na",
