@@ -22,6 +22,7 @@ from .jwt_identity import JwtIdentityLoader
 from .metrics import Metrics
 from .sealing import RenewTokenSealer
 from .upstream import Upstream
+from .upstream_health import UpstreamHealth
 
 
 @dataclass
@@ -34,6 +35,7 @@ class BffState:
     sealer: RenewTokenSealer
     identity_loader: IdentityLoader
     metrics: Metrics
+    upstream_health: UpstreamHealth
 
 
 class CraftkitBFF:
@@ -85,7 +87,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, sealer,
-                    identity_loader or default_identity_loader(settings), metrics)
+                    identity_loader or default_identity_loader(settings), metrics,
+                    UpstreamHealth(upstream.probe, breaker, metrics))
 
 
 def default_identity_loader(settings: Settings) -> IdentityLoader:

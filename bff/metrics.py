@@ -35,6 +35,12 @@ UPSTREAM_SECONDS = Histogram("craftkit_bff_upstream_duration_seconds",
 KEY_CACHE = Counter("craftkit_bff_key_cache_total", "Org key lookups by result.", ["result"])
 PROVISIONS = Counter("craftkit_bff_provision_calls_total", "Provision calls made to Craftkit.")
 REFRESHES = Counter("craftkit_bff_refresh_total", "Session refreshes by outcome.", ["outcome"])
+UPSTREAM_UP = Gauge("craftkit_bff_upstream_up",
+                    "1 if Craftkit answered this process's last readiness probe, else 0.",
+                    multiprocess_mode="livemax")
+UPSTREAM_PROBE_SECONDS = Gauge("craftkit_bff_upstream_probe_seconds",
+                               "How long Craftkit took to answer the last readiness probe.",
+                               multiprocess_mode="livemax")
 CIRCUIT_OPEN = Gauge("craftkit_bff_circuit_open",
                      "1 while the circuit to Craftkit is open or half open.",
                      multiprocess_mode="livemax")
@@ -72,6 +78,12 @@ class Metrics:
         """Count a refresh: ok, rejected or failed."""
         if self.enabled:
             REFRESHES.labels(outcome).inc()
+
+    def upstream_probe(self, reachable: bool, seconds: float) -> None:
+        """Record the outcome of a readiness probe of Craftkit."""
+        if self.enabled:
+            UPSTREAM_UP.set(1 if reachable else 0)
+            UPSTREAM_PROBE_SECONDS.set(seconds)
 
     def circuit(self, state: str) -> None:
         """Track whether the circuit is open."""
