@@ -58,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
                                  "key and iframe framing; exit non-zero with fixes")
-    doctor.add_argument("--org", help="an org to mint a test session for (framing check)")
+    doctor.add_argument("--org", help="an org to mint a test session for (framing check; "
+                        "needs --provision)")
+    doctor.add_argument("--provision", action="store_true",
+                        help="let the framing check provision --org (created if missing)")
     doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
                         help="an origin that embeds the builder (repeatable; default: "
                         "CRAFTKIT_ALLOWED_ORIGINS)")
@@ -95,7 +98,7 @@ def _provision(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from .operator import doctor
 
-    return doctor(args.org, args.host_origin)
+    return doctor(args.org, args.host_origin, may_provision=args.provision)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,13 @@ def provision(org_id: str, org_name: str | None, show_key: bool,
     return 0
 
 
-def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = None) -> int:
-    """Check configuration, reachability, the admin key and framing; print what to fix."""
+def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = None,
+           may_provision: bool = False) -> int:
+    """Check configuration, reachability, the admin key and framing; print what to fix.
+
+    The framing check needs a session of ``org_id``, so a key for it: the admin API creates
+    the org when it does not exist, so doctor only asks for one when ``may_provision``.
+    """
     report = _Report(out or sys.stdout)
     try:
         app = environment_app()
@@ -57,7 +62,11 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
     report.ok("reachability", "Craftkit answers")
     _check_admin_key(report, state.upstream)
     origins = host_origins or sorted(state.settings.allowed_origins)
-    if org_id and origins:
+    if org_id and origins and not may_provision:
+        report.skip("framing", f"checking framing needs a session of {org_id!r}, and so its "
+                    "key: the admin API creates the org if it does not exist. Add "
+                    "--provision to allow that (or use an org you know exists)")
+    elif org_id and origins:
         _check_framing(report, state.upstream, org_id, origins)
     else:
         report.skip("framing", "pass --org ORG and --host-origin URL (or set "
