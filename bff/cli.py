@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
+from ._version import __version__
 from .config import ConfigError, server_settings
 from .logs import configure_logging
 
@@ -26,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="craftkit-bff", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"craftkit-bff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the BFF with Flask's development server "
@@ -77,6 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
     from .emulator import serve
 
     serve(args.host, args.port, args.data)
@@ -84,6 +88,7 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
     from .demo_stack import run_demo
 
     return run_demo(args.port, args.emulator_port, args.session_ttl)
@@ -99,6 +104,13 @@ def _doctor(args: argparse.Namespace) -> int:
     from .operator import doctor
 
     return doctor(args.org, args.host_origin, may_provision=args.provision)
+
+
+def _require_emulator_extra() -> None:
+    # The emulator renders real PDFs with fpdf2, which production installs do not need.
+    if importlib.util.find_spec("fpdf") is None:
+        raise ConfigError("the Craftkit emulator needs the 'emulator' extra: "
+                          "pip install 'craftkit-bff[emulator]'")
 
 
 if __name__ == "__main__":
