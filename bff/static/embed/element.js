@@ -21,7 +21,9 @@ import { SessionKeeper } from "./session-keeper.js";
 /** @typedef {import("./types/index.js").SessionParams} SessionParams */
 /** @typedef {import("./types/index.js").FetchSession} FetchSession */
 /** @typedef {import("./types/index.js").RefreshSession} RefreshSession */
-/** @typedef {import("./types/index.js").ErrorDetail} ErrorDetail */
+/** @typedef {import("./types/index.js").CraftkitEmbedEventMap} CraftkitEmbedEventMap */
+/** @typedef {import("./types/index.js").PublishedDetail} PublishedDetail */
+/** @typedef {import("./types/index.js").CompletedDetail} CompletedDetail */
 
 const DEFAULT_ENDPOINT = "/api/craftkit";
 /** @type {CraftkitMode[]} */
@@ -113,7 +115,7 @@ export class CraftkitEmbedElement extends BaseElement {
     onError: (error, phase) => {
       if (phase === "mint") this.#showError(error);
       const { code, retryable, message } = error;
-      this.#emit("craftkit:error", /** @type {ErrorDetail} */ ({ code, retryable, message, phase }));
+      this.#emit("craftkit:error", { code, retryable, message, phase });
     },
   });
 
@@ -331,8 +333,10 @@ export class CraftkitEmbedElement extends BaseElement {
     if (!iframe || !origin) return;
     if (event.source !== iframe.contentWindow || event.origin !== origin) return;
     const message = readFrameMessage(event.data);
-    if (message?.name === "template.published") this.#emit("craftkit:published", message.payload);
-    else if (message?.name === "form.completed") this.#emit("craftkit:completed", message.payload);
+    // The payloads are Craftkit's, passed on as they came: the types say what Craftkit sends.
+    const payload = /** @type {PublishedDetail & CompletedDetail} */ (message?.payload);
+    if (message?.name === "template.published") this.#emit("craftkit:published", payload);
+    else if (message?.name === "form.completed") this.#emit("craftkit:completed", payload);
     else if (message?.name === "session.expiring") this.#keeper.refresh();
     else if (message?.name === "session.expired") this.#keeper.mint();
   };
@@ -352,8 +356,9 @@ export class CraftkitEmbedElement extends BaseElement {
   }
 
   /**
-   * @param {string} type
-   * @param {unknown} detail
+   * @template {keyof CraftkitEmbedEventMap} K
+   * @param {K} type
+   * @param {CraftkitEmbedEventMap[K]["detail"]} detail
    */
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));

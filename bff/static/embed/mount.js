@@ -22,6 +22,9 @@ const EVENT_OPTIONS = /** @type {const} */ ({
  * @returns {MountedEmbed}
  */
 export function mount(container, options = {}) {
+  if (typeof document === "undefined") {
+    throw new TypeError("mount() needs a browser: call it on the client, not during server rendering.");
+  }
   const host = typeof container === "string" ? document.querySelector(container) : container;
   if (!(host instanceof Element)) {
     const got =

@@ -133,6 +133,10 @@ export class CraftkitEmbedElement extends HTMLElement {
   retry(): void;
   /** Refresh now; true once refreshed, false if there was no session or it re-minted instead. */
   refresh(): Promise<boolean>;
+  /** Custom-element lifecycle, called by the browser: mint on connect, stop on disconnect. */
+  connectedCallback(): void;
+  disconnectedCallback(): void;
+  attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void;
 
   addEventListener<K extends keyof CraftkitEmbedEventMap>(
     type: K,
