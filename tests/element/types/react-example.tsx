@@ -1,6 +1,5 @@
 "use client";
-// The README's React / Next.js example, compiled against @types/react and the package's
-// opt-in React typings. tests/element/test_readme.py keeps the README's copy identical.
+// A React / Next.js client component that hosts <craftkit-embed>.
 import { useEffect, useRef } from "react";
 import type { CraftkitEmbedElement, PublishedDetail } from "@craftkit-bff/embed";
 import type {} from "@craftkit-bff/embed/react";
