@@ -2,7 +2,8 @@
 // mount(): the imperative way in. Creates a <craftkit-embed> in a container from one options
 // object (attributes, session callbacks, event callbacks) and hands back destroy().
 
-import { ATTRIBUTES, CraftkitEmbedElement, PROPERTIES } from "./element.js";
+import { CraftkitEmbedElement } from "./element.js";
+import { ATTRIBUTES, PROPERTIES } from "./element-options.js";
 import { define } from "./registry.js";
 
 /** @typedef {import("./types/index.js").MountOptions} MountOptions */
