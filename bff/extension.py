@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from . import api, health
+from . import api, element, health
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore
@@ -70,6 +70,9 @@ class CraftkitBFF:
         # Pooled upstream connections go when the app does (or the interpreter exits).
         weakref.finalize(app, state.upstream.close)
         app.register_blueprint(api.bp, url_prefix=settings.url_prefix)
+        # The browser element ships in the package; serve it beside the routes it calls.
+        app.register_blueprint(element.bp, url_prefix=settings.url_prefix)
+        app.add_template_global(element.element_url, "craftkit_element_url")
         if settings.ops_routes:
             app.register_blueprint(health.bp)
 

@@ -55,6 +55,7 @@ def elsewhere(tmp_path) -> dict:
 def test_wheel_ships_what_the_package_serves(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for wanted in ("bff/static/craftkit-embed.js", "bff/static/craftkit-embed.d.ts",
+                   "bff/static/embed/define.js", "bff/static/embed/package.json",
                    "bff/templates/signin.html", "bff/templates/demo.html", "bff/py.typed",
                    "bff/wsgi.py", "bff/gunicorn_conf.py", "bff/emulator/templates/builder.html"):
         assert wanted in names, wanted
