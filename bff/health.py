@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from .credentials import store_health
 from .errors import NotFound, render_error
 from .metrics import exposition
 
@@ -24,6 +25,9 @@ def readyz():
     state = current_app.extensions["craftkit_bff"]
     reachable = state.upstream.probe(READINESS_TIMEOUT)
     checks = {"configuration": "ok", "upstream": "ok" if reachable else "unreachable"}
+    # A degraded key store (Redis down) costs provision calls, not requests: still ready.
+    if (key_store := store_health(state.keys.store)) is not None:
+        checks["key_store"] = key_store
     response = jsonify(status="ready" if reachable else "not_ready", checks=checks)
     response.status_code = 200 if reachable else 503
     response.headers["Cache-Control"] = "no-store"
