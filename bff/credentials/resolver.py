@@ -129,7 +129,6 @@ class KeyResolver:
                 del self._flights[org_id]
             flight.done.set()
 
-
     def _provision_once(self, org_id: str, org_name: str, rejected_key: str | None) -> str:
         """Provision under the org's fleet lock, or wait for the process that holds it."""
         if self._fleet_locks is None:

@@ -17,6 +17,7 @@ from ..unit.support import (
     post_json,
     session_payload,
 )
+from .bad_servers import bad_redis
 
 
 @pytest.fixture
@@ -82,3 +83,15 @@ def test_redis_down_mint_succeeds_and_the_fallback_is_counted(upstream):
     text = client.get("/metrics").get_data(as_text=True)
     assert 'craftkit_bff_key_store_fallbacks_total{operation="get"}' in text
     assert "craftkit_bff_key_store_degraded 1.0" in text
+
+
+@pytest.mark.parametrize("behaviour", ["silent", "garbage", "reset"])
+def test_a_broken_redis_never_reaches_the_browser(upstream, behaviour):
+    expect_provision(upstream, "org-a")
+    for _ in range(3):
+        upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
+    with bad_redis(behaviour) as url:
+        client = host(url, CRAFTKIT_CACHE_TIMEOUT="0.2").test_client()
+        statuses = [post_json(client, "/session", {"mode": "create"}).status_code
+                    for _ in range(3)]
+    assert statuses == [200, 200, 200]
