@@ -29,6 +29,7 @@ from ..errors import KeyStoreUnavailable
 from ..metrics import Metrics
 from .envelope import KeyEnvelope
 from .redis_link import UNAVAILABLE, RedisLink
+from .stores import Lease
 
 KEY_PREFIX = "craftkit-bff:key:"
 LOCK_PREFIX = "craftkit-bff:lock:"
@@ -128,7 +129,7 @@ class RedisKeyStore:
                 is UNAVAILABLE:
             raise KeyStoreUnavailable()
 
-    def try_lock(self, org_id: str) -> _RedisLease | _NoLease | None:
+    def try_lock(self, org_id: str) -> Lease | None:
         """Take the org's fleet-wide provision lock; None while another process holds it."""
         lock = Lock(self._link.client, LOCK_PREFIX + org_id, timeout=self._lock_ttl,
                     blocking=False)
