@@ -116,6 +116,21 @@ class Settings:
     secret_key: str | None = setting(
         "SECRET_KEY", None, p.text, "Flask's session signing key; required when the "
         "identity is the signed session", secret=True)
+    cache_url: str | None = setting(
+        "CRAFTKIT_CACHE_URL", None, p.optional_redis_url, "Redis URL (`redis://` or "
+        "`rediss://`) of the key store every host shares: one provision call per org across "
+        "the fleet; unset: each process keeps its own keys", secret=True)
+    cache_key: str | None = setting(
+        "CRAFTKIT_CACHE_KEY", None, p.text, "secret the Redis key store's encryption key is "
+        "derived from (HKDF-SHA256); set the same on every host", secret=True,
+        shown_default="derived from the admin key")
+    cache_local_ttl: float = setting(
+        "CRAFTKIT_CACHE_LOCAL_TTL", 5, p.number(0), "seconds a process reuses a key it read "
+        "from Redis before asking Redis again (so an org deleted elsewhere may be used here "
+        "that long)")
+    cache_timeout: float = setting(
+        "CRAFTKIT_CACHE_TIMEOUT", 0.25, p.number(0.01), "Redis connect and read timeout in "
+        "seconds; a slower Redis is treated as down and keys are kept in-process")
 
     @property
     def seal_secret(self) -> bytes:
@@ -126,6 +141,16 @@ class Settings:
     def seal_secret_label(self) -> bytes:
         """Which secret seal_secret is, so the two never derive the same seal key."""
         return b"seal-key" if self.seal_key else b"admin-key"
+
+    @property
+    def cache_secret(self) -> bytes:
+        """The secret Redis envelopes are derived from: the cache key, else the admin key."""
+        return (self.cache_key or self.admin_key or "").encode()
+
+    @property
+    def cache_secret_label(self) -> bytes:
+        """Which secret cache_secret is, so the two never derive the same envelope key."""
+        return b"cache-key" if self.cache_key else b"admin-key"
 
     @property
     def uses_jwt(self) -> bool:

@@ -130,6 +130,20 @@ class UpstreamTimeout(BffError):
     message = "Craftkit did not answer in time; try again shortly."
 
 
+class ProvisionPending(UpstreamTimeout):
+    """A request waited its bound for another one to resolve the same org's key."""
+
+    message = ("The org's Craftkit project is still being resolved by another request; "
+               "try again shortly.")
+
+
+class KeyStoreUnavailable(BffError):
+    """The shared key store could not be reached for an operator's change (never a route)."""
+
+    status, code = 503, "key_store_unavailable"
+    message = "The shared key store (Redis) cannot be reached; the change was not made."
+
+
 _HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
                 415: UnsupportedMediaType}
 

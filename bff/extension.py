@@ -16,7 +16,8 @@ from flask import Flask
 from . import api, element, health
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
-from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore
+from .credentials import AdminProvisioner, KeyResolver, KeyStore
+from .credentials.selection import key_store_for, wait_timeout_for
 from .identity import IdentityLoader, needs_secret_key, session_identity_loader
 from .jwt_identity import JwtIdentityLoader
 from .metrics import Metrics
@@ -85,8 +86,9 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
                              on_change=metrics.circuit)
     upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
                         breaker=breaker, metrics=metrics)
-    store = key_store or MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
-    keys = KeyResolver(AdminProvisioner(upstream), store, metrics=metrics)
+    store = key_store or key_store_for(settings, metrics)
+    keys = KeyResolver(AdminProvisioner(upstream), store, metrics=metrics,
+                       wait_timeout=wait_timeout_for(settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, sealer,

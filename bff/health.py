@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from .credentials import store_health
 from .errors import NotFound, render_error
 from .metrics import exposition
 
@@ -25,7 +26,11 @@ def readyz():
     would replace the BFF's JSON 503s (which the element handles) with the balancer's own.
     """
     state = current_app.extensions["craftkit_bff"]
-    checks = {"configuration": "ok", "craftkit": state.upstream_health.report()}
+    checks: dict[str, object] = {"configuration": "ok",
+                                 "craftkit": state.upstream_health.report()}
+    # A degraded key store (Redis down) costs provision calls, not requests: still ready.
+    if (key_store := store_health(state.keys.store)) is not None:
+        checks["key_store"] = key_store
     response = jsonify(status="ready", checks=checks)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -45,6 +45,16 @@ CIRCUIT_OPEN = Gauge("craftkit_bff_circuit_open",
                      "1 while the circuit to Craftkit is open or half open.",
                      multiprocess_mode="livemax")
 
+KEY_STORE_READS = Counter("craftkit_bff_key_store_reads_total",
+                          "Redis key-store reads by result: hit, miss or unreadable.",
+                          ["result"])
+KEY_STORE_FALLBACKS = Counter("craftkit_bff_key_store_fallbacks_total",
+                              "Key-store operations that did not reach Redis (it failed, or "
+                              "its circuit was open): keys were served in-process.",
+                              ["operation"])
+KEY_STORE_DEGRADED = Gauge("craftkit_bff_key_store_degraded",
+                           "1 while the circuit to the Redis key store is open or half open.",
+                           multiprocess_mode="livemax")
 
 class Metrics:
     """Record BFF metrics when enabled; every method is a no-op otherwise."""
@@ -89,6 +99,21 @@ class Metrics:
         """Track whether the circuit is open."""
         if self.enabled:
             CIRCUIT_OPEN.set(0 if state == "closed" else 1)
+
+    def key_store_read(self, result: str) -> None:
+        """Count a Redis key-store read: hit, miss or unreadable (another secret, tampered)."""
+        if self.enabled:
+            KEY_STORE_READS.labels(result).inc()
+
+    def key_store_fallback(self, operation: str) -> None:
+        """Count a key-store operation that did not reach Redis."""
+        if self.enabled:
+            KEY_STORE_FALLBACKS.labels(operation).inc()
+
+    def key_store_circuit(self, state: str) -> None:
+        """Track whether the circuit to the Redis key store is open."""
+        if self.enabled:
+            KEY_STORE_DEGRADED.set(0 if state == "closed" else 1)
 
 
 def exposition() -> tuple[bytes, str]:
