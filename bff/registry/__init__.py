@@ -19,7 +19,8 @@ from .records import CREATED, DEPROVISIONED, KEYED, RESERVED, Tenant
 from .store import Registry
 
 __all__ = ["CREATED", "DEPROVISIONED", "KEYED", "RESERVED", "Registry", "RowCipher",
-           "RowUnreadable", "Tenant", "open_registry", "prepare_at_start", "shown_url"]
+           "RowUnreadable", "Tenant", "create_registry_engine", "open_registry",
+           "prepare_at_start", "shown_url"]
 
 log = logging.getLogger("bff.registry")
 
