@@ -18,6 +18,7 @@ from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore, Provisioner
 from .credentials.account import AccountProvisioner
+from .credentials.account_api import AccountApi
 from .credentials.recording import RecordingAdminProvisioner
 from .identity import IdentityLoader, needs_secret_key, session_identity_loader
 from .jwt_identity import JwtIdentityLoader
@@ -108,7 +109,7 @@ def choose_provisioner(settings: Settings, upstream: Upstream,
     if settings.strategy == "account":
         # An earlier create whose answer was lost has landed or failed well within two
         # full upstream timeouts; only then may another create be sent for the org.
-        return AccountProvisioner(upstream, settings.account_key, registry,
+        return AccountProvisioner(AccountApi(upstream, settings.account_key), registry,
                                   lease=settings.registry_lease, wait=settings.registry_wait,
                                   grace=2 * sum(settings.timeout))
     if registry is not None:

@@ -32,12 +32,9 @@ from ..errors import (
     UpstreamRejected,
 )
 from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, Registry, RowUnreadable, Tenant
-from ..registry.naming import marker_for, project_name
-from ..requestlog import request_id
-from ..upstream import Upstream
+from .account_api import AccountApi
 
 log = logging.getLogger("bff.provision")
-KEY_NAME = "craftkit-bff"
 _FIRST_POLL, _LAST_POLL = 0.05, 0.5
 
 
@@ -50,13 +47,11 @@ class AccountProvisioner:
 
     strategy = "account"
 
-    def __init__(self, upstream: Upstream, account_key: str, registry: Registry, *,
-                 lease: float, wait: float, grace: float,
-                 clock: Callable[[], float] = time.time,
+    def __init__(self, api: AccountApi, registry: Registry, *, lease: float, wait: float,
+                 grace: float, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.upstream = upstream
+        self.api = api
         self.registry = registry
-        self._account_key = account_key
         self._lease, self._wait, self._grace = lease, wait, grace
         self._clock, self._sleep = clock, sleep
         self.on_step: Callable[[str], None] = _no_step
@@ -122,7 +117,7 @@ class AccountProvisioner:
         """Create the org's project, or adopt the one an earlier lost answer created."""
         org_id = tenant.org_id
         if tenant.create_sent_at is not None:
-            project = self.find_project(org_id)
+            project = self.api.find(org_id)
             if project is None and self._clock() - tenant.create_sent_at < self._grace:
                 # The earlier create may still be under way upstream: creating now could
                 # make a second project, so wait until it must have landed or failed.
@@ -142,8 +137,7 @@ class AccountProvisioner:
 
     def _send_create(self, org_id: str, org_name: str) -> dict:
         try:
-            return self.upstream.create_project(self._account_key,
-                                                project_name(org_name, org_id), request_id())
+            return self.api.create(org_id, org_name)
         except UpstreamRejected as error:
             log.error("Craftkit refused to create a project for org %s: status=%s code=%s",
                       org_id, error.status, error.upstream_code)
@@ -154,7 +148,7 @@ class AccountProvisioner:
             # Sent, maybe created, answer lost (timeout, reset, 5xx): look, never re-create.
             log.warning("create for org %s lost its answer (%s); looking for the project",
                         org_id, lost.code)
-            project = self.find_project(org_id)
+            project = self.api.find(org_id)
             if project is None:
                 raise
             return project
@@ -162,8 +156,7 @@ class AccountProvisioner:
     def _mint(self, tenant: Tenant, owner: str) -> str:
         """Mint a key for the org's project and keep it sealed; the lease goes with it."""
         try:
-            minted = self.upstream.mint_project_key(self._account_key, tenant.project_id,
-                                                    KEY_NAME, request_id())
+            minted = self.api.mint(tenant.project_id)
         except UpstreamRejected as error:
             log.error("cannot mint a key for org %s: project %s answered %s (deleted outside "
                       "craftkit-bff? run `craftkit-bff tenants reconcile`)", tenant.org_id,
@@ -179,18 +172,6 @@ class AccountProvisioner:
                      lease_owner=None, lease_until=None)
         self.on_step("key_recorded")
         return key
-
-    def find_project(self, org_id: str) -> dict | None:
-        """Return the oldest live project named for org_id, or None."""
-        marker = marker_for(org_id)
-        ours = [project for project in self.upstream.list_projects(self._account_key,
-                                                                   request_id())
-                if str(project.get("name", "")).endswith(marker)]
-        if len(ours) > 1:
-            log.warning("org %s has %d projects upstream; adopting the oldest (run "
-                        "`craftkit-bff tenants reconcile --fix` to remove the others)",
-                        org_id, len(ours))
-        return ours[0] if ours else None
 
     def _open(self, tenant: Tenant) -> str:
         if tenant.strategy != self.strategy or tenant.key_sealed is None:
