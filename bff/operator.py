@@ -14,6 +14,7 @@ from .api.sessions import BUILDER_PERMISSIONS
 from .config import ConfigError, describe
 from .credentials import validate_org_id
 from .errors import SESSION_FAILED, BffError
+from .registry import RowUnreadable, shown_url
 from .requestlog import request_id
 
 DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
@@ -23,15 +24,21 @@ def provision(org_id: str, org_name: str | None, show_key: bool,
               out: TextIO | None = None) -> int:
     """Resolve an org's project and print its ids (the key only when asked)."""
     out = out or sys.stdout
-    upstream = environment_app().extensions["craftkit_bff"].upstream
+    state = environment_app().extensions["craftkit_bff"]
     try:
         validate_org_id(org_id)
-        record = upstream.provision_record(org_id, org_name or org_id, request_id())
+        if state.settings.strategy == "account":
+            key = state.keys.get(org_id, org_name or org_id)
+            tenant = state.registry.get(org_id)
+            record = {"projectId": tenant.project_id, "slug": tenant.project_slug, "apiKey": key}
+        else:
+            record = state.upstream.provision_record(org_id, org_name or org_id, request_id())
     except BffError as error:
         print(f"craftkit-bff: could not provision {org_id!r}: {error.message}", file=out)
         return 1
-    for field in ("projectId", "partnerId", "alreadyExisted"):
-        print(f"{field}: {record.get(field)}", file=out)
+    for field in ("projectId", "partnerId", "slug", "alreadyExisted"):
+        if field in record:
+            print(f"{field}: {record.get(field)}", file=out)
     if show_key:
         print(f"apiKey: {record['apiKey']}", file=out)
     return 0
@@ -55,10 +62,14 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
                     "check CRAFTKIT_BASE_URL, DNS and the egress firewall")
         return report.exit_code()
     report.ok("reachability", "Craftkit answers")
-    _check_admin_key(report, state.upstream)
+    if state.settings.strategy == "account":
+        _check_account_key(report, state.keys.provisioner.api)
+    else:
+        _check_admin_key(report, state.upstream)
+    _check_registry(report, state)
     origins = host_origins or sorted(state.settings.allowed_origins)
     if org_id and origins:
-        _check_framing(report, state.upstream, org_id, origins)
+        _check_framing(report, state, org_id, origins)
     else:
         report.skip("framing", "pass --org ORG and --host-origin URL (or set "
                     "CRAFTKIT_ALLOWED_ORIGINS) to check the iframe's frame-ancestors")
@@ -86,9 +97,62 @@ def _check_admin_key(report: _Report, upstream) -> None:
         report.ok("admin key", "accepted (dry run, nothing provisioned)")
 
 
-def _check_framing(report: _Report, upstream, org_id: str, origins: list[str]) -> None:
+def _check_account_key(report: _Report, api) -> None:
     try:
-        key = upstream.provision(org_id, org_id, request_id())
+        status = api.check()
+    except BffError as error:
+        report.fail("account key", error.message, "retry when Craftkit is reachable")
+        return
+    if status in (401, 403):
+        report.fail("account key", f"Craftkit refused CRAFTKIT_ACCOUNT_KEY ({status})",
+                    "set an account key (ck_acct_...) from Craftkit's dashboard")
+    elif status != 200:
+        report.fail("account key", f"Craftkit answered {status}", "retry later")
+    else:
+        report.ok("account key", "accepted (listed projects, nothing changed)")
+
+
+def _check_registry(report: _Report, state) -> None:
+    registry = state.registry
+    if registry is None:
+        report.skip("registry", "none configured (optional with the admin key: "
+                    "CRAFTKIT_REGISTRY_URL)")
+        return
+    where = shown_url(state.settings.registry_location)
+    try:
+        tenants = registry.all()
+    except BffError as error:
+        report.fail("registry", f"{where}: {error.message}",
+                    "check CRAFTKIT_REGISTRY_URL and that the database is up")
+        return
+    unreadable = [t.org_id for t in tenants if t.key_sealed and not _opens(registry, t)]
+    if unreadable:
+        report.fail("registry", f"{len(unreadable)} row(s) cannot be decrypted with "
+                    "CRAFTKIT_REGISTRY_SECRET (nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS): "
+                    f"orgs {', '.join(unreadable[:10])}",
+                    "set CRAFTKIT_REGISTRY_SECRET (or _PREVIOUS, during a rotation) to the "
+                    "secret these rows were written with, then run `craftkit-bff tenants "
+                    "reencrypt`")
+        return
+    stale = sum(1 for t in tenants if t.key_sealed and not registry.cipher.is_current(
+        t.key_sealed))
+    report.ok("registry", f"{where}: {len(tenants)} org(s), every key decrypts"
+              + (f"; {stale} still under the previous secret (run `craftkit-bff tenants "
+                 "reencrypt`)" if stale else ""))
+
+
+def _opens(registry, tenant) -> bool:
+    try:
+        registry.open_key(tenant)
+    except RowUnreadable:
+        return False
+    return True
+
+
+def _check_framing(report: _Report, state, org_id: str, origins: list[str]) -> None:
+    upstream = state.upstream
+    try:
+        key = state.keys.get(org_id, org_id)
         body = {"tenant": {"externalId": org_id, "displayName": org_id},
                 "actor": DOCTOR_ACTOR, "scope": {"mode": "create"},
                 "permissions": BUILDER_PERMISSIONS}

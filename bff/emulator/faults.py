@@ -14,7 +14,7 @@ import fnmatch
 import socket
 import struct
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
@@ -41,9 +41,9 @@ class Fault:
     released: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def public(self) -> dict:
-        shown = asdict(self)
-        del shown["released"]
-        return shown
+        """Return the knob as JSON shows it."""
+        return {item.name: getattr(self, item.name) for item in fields(self)
+                if item.name != "released"}
 
 
 class FaultTable:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from ..config import Settings
+from ..config import ConfigError, Settings
 from ..errors import RegistryUnavailable
 from .crypto import RowCipher, RowUnreadable
 from .engine import create_registry_engine, shown_url
@@ -43,6 +43,9 @@ def prepare_at_start(registry: Registry) -> None:
     """
     try:
         registry.prepare()
+    except ConfigError:
+        registry.engine.dispose()  # the app will not start: close what it opened
+        raise
     except RegistryUnavailable:
         log.warning("the tenant registry is not reachable at start-up; requests that need "
                     "it will answer 503 until it is")
