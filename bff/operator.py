@@ -24,7 +24,8 @@ def provision(org_id: str, org_name: str | None, show_key: bool,
               out: TextIO | None = None) -> int:
     """Resolve an org's project and print its ids (the key only when asked)."""
     out = out or sys.stdout
-    state = environment_app().extensions["craftkit_bff"]
+    app = environment_app()
+    state = app.extensions["craftkit_bff"]
     try:
         validate_org_id(org_id)
         if state.settings.strategy == "account":
@@ -36,6 +37,8 @@ def provision(org_id: str, org_name: str | None, show_key: bool,
     except BffError as error:
         print(f"craftkit-bff: could not provision {org_id!r}: {error.message}", file=out)
         return 1
+    finally:
+        close_app(app)
     for field in ("projectId", "partnerId", "slug", "alreadyExisted"):
         if field in record:
             print(f"{field}: {record.get(field)}", file=out)
@@ -52,6 +55,14 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
     except ConfigError as error:
         report.fail("configuration", str(error), "fix the environment variable named above")
         return report.exit_code()
+    try:
+        return _diagnose(report, app, org_id, host_origins)
+    finally:
+        close_app(app)
+
+
+def _diagnose(report: _Report, app: Flask, org_id: str | None,
+              host_origins: list[str]) -> int:
     state = app.extensions["craftkit_bff"]
     report.ok("configuration", f"Craftkit at {state.settings.base_url}")
     for name, shown, source in describe(state.settings, app.config):
@@ -80,6 +91,14 @@ def environment_app() -> Flask:
     """Build the BFF from the CRAFTKIT_* environment, as the server would, for a command."""
     # A command has no caller to identify: a loader that answers nobody needs no SECRET_KEY.
     return create_app(identity_loader=lambda: None)
+
+
+def close_app(app: Flask) -> None:
+    """Close a command's connections now (pooled upstream and registry ones)."""
+    state = app.extensions["craftkit_bff"]
+    state.upstream.close()
+    if state.registry is not None:
+        state.registry.engine.dispose()
 
 
 def _check_admin_key(report: _Report, upstream) -> None:

@@ -51,6 +51,11 @@ class Tenants:
 
         return cls(environment_app().extensions["craftkit_bff"])
 
+    def close(self) -> None:
+        """Close this API's connections (pooled upstream and registry ones)."""
+        self.state.upstream.close()
+        self.registry.engine.dispose()
+
     @property
     def account_mode(self) -> bool:
         return isinstance(self.provisioner, AccountProvisioner)

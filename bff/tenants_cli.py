@@ -55,10 +55,16 @@ def run(args: argparse.Namespace, out=None) -> int:
         return 2
     try:
         tenants = Tenants.from_environment()
+    except OperatorError as error:
+        print(f"craftkit-bff tenants: {error}", file=sys.stderr)
+        return 1
+    try:
         return _ACTIONS[args.action](tenants, args, out)
     except (OperatorError, BffError) as error:
         print(f"craftkit-bff tenants: {getattr(error, 'message', error)}", file=sys.stderr)
         return 1
+    finally:
+        tenants.close()
 
 
 def _list(tenants, args, out) -> int:
