@@ -160,3 +160,51 @@ def test_provision_command_works_in_account_mode(cli):
     code, out, _ = cli("provision", "acme")
     assert code == 0 and "projectId: " in out and "slug: acme-ckbff-acme" in out
     assert "ck_live_" not in out
+
+
+def test_operator_commands_refuse_what_cannot_be_done(cli, make_app, monkeypatch):
+    as_json(cli, "tenants", "provision", "acme")
+    code, _, err = cli("tenants", "rename", "acme", " ")
+    assert code == 1 and "1 to 200 characters" in err
+    registry = make_app().extensions["craftkit_bff"].registry
+    registry.claim("acme", "a-busy-worker", 30)
+    code, _, err = cli("tenants", "deprovision", "acme", "--yes")
+    assert code == 1 and "being provisioned right now" in err
+    registry.release("acme", "a-busy-worker")
+    as_json(cli, "tenants", "deprovision", "acme", "--yes")
+    code, _, err = cli("tenants", "rotate-key", "acme")
+    assert code == 1 and "holds no key (deprovisioned)" in err
+    # Rotating to a new secret without naming the old one leaves rows unreadable.
+    as_json(cli, "tenants", "provision", "globex")
+    monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET", NEW_SECRET)
+    monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET_PREVIOUS", "not-the-old-secret-0123456")
+    code, _, _ = cli("tenants", "list")
+    assert code == 2  # refused at start: the registry's check does not open
+
+
+def test_a_refused_account_key_is_a_502_that_names_no_key(make_app, emulator, caplog):
+    bad = "ck_acct_refused0123456789abcdefghij"
+    with serve_app(make_app(CRAFTKIT_ACCOUNT_KEY=bad)) as url:
+        answer = mint(url)
+    assert answer.status_code == 502 and answer.json()["error"] == "craftkit_provision_failed"
+    assert "CRAFTKIT_ACCOUNT_KEY" in caplog.text and bad not in caplog.text
+    assert emulator.projects() == []
+
+
+def test_reencrypt_names_rows_it_cannot_open_and_keeps_the_old_check(cli, make_app,
+                                                                     monkeypatch):
+    as_json(cli, "tenants", "provision", "acme")
+    registry = make_app().extensions["craftkit_bff"].registry
+    from bff.registry import RowCipher
+
+    registry.claim("acme", "t", 30)
+    registry.update_leased("acme", "t", lease_owner=None,
+                           key_sealed=RowCipher("a-third-secret-0123456789").seal("x", "y"))
+    monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET", NEW_SECRET)
+    monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET_PREVIOUS", SECRET)
+    code, out, _ = cli("tenants", "reencrypt")
+    assert code == 1 and "open with neither" in out and "acme" in out
+    # The check row stays under the old secret, so hosts without the new one still start.
+    monkeypatch.delenv("CRAFTKIT_REGISTRY_SECRET_PREVIOUS")
+    monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET", SECRET)
+    assert cli("tenants", "list")[0] == 0
