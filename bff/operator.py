@@ -14,8 +14,8 @@ from .api.sessions import BUILDER_PERMISSIONS
 from .config import ConfigError, describe
 from .credentials import validate_org_id
 from .errors import SESSION_FAILED, BffError
-from .registry import RowUnreadable, shown_url
 from .requestlog import request_id
+from .tenant_checks import check_account_key, check_registry
 
 DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
 
@@ -74,10 +74,10 @@ def _diagnose(report: _Report, app: Flask, org_id: str | None,
         return report.exit_code()
     report.ok("reachability", "Craftkit answers")
     if state.settings.strategy == "account":
-        _check_account_key(report, state.keys.provisioner.api)
+        check_account_key(report, state.keys.provisioner.api)
     else:
         _check_admin_key(report, state.upstream)
-    _check_registry(report, state)
+    check_registry(report, state)
     origins = host_origins or sorted(state.settings.allowed_origins)
     if org_id and origins:
         _check_framing(report, state, org_id, origins)
@@ -114,58 +114,6 @@ def _check_admin_key(report: _Report, upstream) -> None:
         report.fail("admin key", f"Craftkit answered {status}", "retry later")
     else:
         report.ok("admin key", "accepted (dry run, nothing provisioned)")
-
-
-def _check_account_key(report: _Report, api) -> None:
-    try:
-        status = api.check()
-    except BffError as error:
-        report.fail("account key", error.message, "retry when Craftkit is reachable")
-        return
-    if status in (401, 403):
-        report.fail("account key", f"Craftkit refused CRAFTKIT_ACCOUNT_KEY ({status})",
-                    "set an account key (ck_acct_...) from Craftkit's dashboard")
-    elif status != 200:
-        report.fail("account key", f"Craftkit answered {status}", "retry later")
-    else:
-        report.ok("account key", "accepted (listed projects, nothing changed)")
-
-
-def _check_registry(report: _Report, state) -> None:
-    registry = state.registry
-    if registry is None:
-        report.skip("registry", "none configured (optional with the admin key: "
-                    "CRAFTKIT_REGISTRY_URL)")
-        return
-    where = shown_url(state.settings.registry_location)
-    try:
-        tenants = registry.all()
-    except BffError as error:
-        report.fail("registry", f"{where}: {error.message}",
-                    "check CRAFTKIT_REGISTRY_URL and that the database is up")
-        return
-    unreadable = [t.org_id for t in tenants if t.key_sealed and not _opens(registry, t)]
-    if unreadable:
-        report.fail("registry", f"{len(unreadable)} row(s) cannot be decrypted with "
-                    "CRAFTKIT_REGISTRY_SECRET (nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS): "
-                    f"orgs {', '.join(unreadable[:10])}",
-                    "set CRAFTKIT_REGISTRY_SECRET (or _PREVIOUS, during a rotation) to the "
-                    "secret these rows were written with, then run `craftkit-bff tenants "
-                    "reencrypt`")
-        return
-    stale = sum(1 for t in tenants if t.key_sealed and not registry.cipher.is_current(
-        t.key_sealed))
-    report.ok("registry", f"{where}: {len(tenants)} org(s), every key decrypts"
-              + (f"; {stale} still under the previous secret (run `craftkit-bff tenants "
-                 "reencrypt`)" if stale else ""))
-
-
-def _opens(registry, tenant) -> bool:
-    try:
-        registry.open_key(tenant)
-    except RowUnreadable:
-        return False
-    return True
 
 
 def _check_framing(report: _Report, state, org_id: str, origins: list[str]) -> None:
