@@ -9,6 +9,7 @@ import sys
 from ._version import __version__
 from .config import ConfigError, server_settings
 from .logs import configure_logging
+from .tenants_cli import add_tenants_parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--emulator-port", type=int, default=5001, help="the emulator's port")
     demo.add_argument("--session-ttl", type=int, default=900, metavar="SECONDS",
                       help="embed session lifetime (short values show refreshes)")
+    demo.add_argument("--account", action="store_true", help="provision the orgs with an "
+                      "account key and the tenant registry instead of the admin key")
     demo.set_defaults(run=_demo)
 
     provision = commands.add_parser("provision", help="resolve an org's Craftkit project "
@@ -69,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="an origin that embeds the builder (repeatable; default: "
                         "CRAFTKIT_ALLOWED_ORIGINS)")
     doctor.set_defaults(run=_doctor)
+    add_tenants_parser(commands)
     return parser
 
 
@@ -91,7 +95,7 @@ def _demo(args: argparse.Namespace) -> int:
     _require_emulator_extra()
     from .demo_stack import run_demo
 
-    return run_demo(args.port, args.emulator_port, args.session_ttl)
+    return run_demo(args.port, args.emulator_port, args.session_ttl, account=args.account)
 
 
 def _provision(args: argparse.Namespace) -> int:

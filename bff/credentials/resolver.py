@@ -5,7 +5,7 @@ kept (a KeyStore) and how an org becomes a key (a Provisioner) are plugged in. S
 flight is per process (threads wait on one leader) and, when the store offers FleetLocks,
 across processes too: the leader takes the org's fleet lock before provisioning, and a
 leader that finds it taken polls the store until the key appears. Every wait is bounded
-by ``wait_timeout``; a request that reaches the bound gets ProvisionPending (504).
+by ``wait_timeout``; a request that reaches the bound gets KeyResolutionTimeout (504).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import BffError, InvalidRequest, KeyRejected, ProvisionFailed, ProvisionPending
+from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
 from ..metrics import Metrics
 from .provisioners import Provisioner
 from .stores import FleetLocks, KeyStore
@@ -107,7 +107,7 @@ class KeyResolver:
         if leader:
             return self._lead(flight, org_id, org_name or org_id, rejected_key), False
         if not flight.done.wait(self.wait_timeout):
-            raise ProvisionPending()
+            raise KeyResolutionTimeout()
         if flight.key is None:
             raise _copy_of(flight.error)
         return flight.key, False
@@ -145,7 +145,7 @@ class KeyResolver:
                 finally:
                     lease.release()
             if self._clock() + delay > deadline:
-                raise ProvisionPending()
+                raise KeyResolutionTimeout()
             self._sleep(delay)
             delay = min(delay * 1.5, MAX_POLL)
             key = self._stored(org_id, rejected_key)

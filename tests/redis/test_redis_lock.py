@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bff.errors import ProvisionPending, UpstreamTimeout
+from bff.errors import KeyResolutionTimeout, UpstreamTimeout
 
 from .conftest import CountingProvisioner, make_resolver, make_store
 
@@ -68,7 +68,7 @@ def test_waiters_give_up_at_their_bound_when_the_holder_never_finishes(redis_ser
     provisioner = CountingProvisioner()
     resolver = make_resolver(make_store(redis_server.url), provisioner, wait_timeout=0.5)
     started = time.monotonic()
-    with pytest.raises(ProvisionPending) as raised:
+    with pytest.raises(KeyResolutionTimeout) as raised:
         resolver.get("org-a")
     assert 0.3 <= time.monotonic() - started < 2
     assert raised.value.status == 504

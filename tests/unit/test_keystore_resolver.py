@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bff.credentials import FleetLocks, KeyResolver, MemoryKeyStore
-from bff.errors import KeyRejected, ProvisionPending, UpstreamTimeout
+from bff.errors import KeyRejected, KeyResolutionTimeout, UpstreamTimeout
 
 
 class Provision:
@@ -76,7 +76,7 @@ def test_a_local_waiter_gives_up_at_its_bound_instead_of_hanging():
     leader.join(5)
     waiter.join(5)
     assert not still_waiting, "the waiter was still blocked after 3 s"
-    assert isinstance(outcome[0], ProvisionPending)
+    assert isinstance(outcome[0], KeyResolutionTimeout)
     assert (outcome[0].status, outcome[0].code) == (504, "craftkit_timeout")
 
 
@@ -130,7 +130,7 @@ def test_waiter_gives_up_when_the_lock_is_never_released():
     store, provision, fake = LockingStore(), Provision(), FakeTime()
     store.holders.add("org-a")
     keys = KeyResolver(provision, store, wait_timeout=5, clock=fake.clock, sleep=fake.sleep)
-    with pytest.raises(ProvisionPending):
+    with pytest.raises(KeyResolutionTimeout):
         keys.get("org-a")
     assert provision.calls == []
     assert fake.now <= 5 and max(fake.slept) == 0.1
