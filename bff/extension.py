@@ -16,6 +16,7 @@ from flask import Flask
 from . import api, health
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
+from .connections import outbound_for
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore
 from .identity import IdentityLoader, needs_secret_key, session_identity_loader
 from .jwt_identity import JwtIdentityLoader
@@ -77,9 +78,11 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
     """Build the upstream client, key resolver, sealer and identity loader for one app."""
     metrics = Metrics(settings.metrics)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
-                             on_change=metrics.circuit)
+                             on_change=metrics.circuit, probe_every=settings.breaker_probe)
     upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
-                        breaker=breaker, metrics=metrics)
+                        breaker=breaker, metrics=metrics,
+                        outbound=outbound_for(settings.base_url, settings.ca_bundle),
+                        max_answer=settings.max_answer)
     store = key_store or MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
     keys = KeyResolver(AdminProvisioner(upstream), store, metrics=metrics)
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
