@@ -2,8 +2,9 @@
 
 It speaks HTTP/1.1 by hand on raw sockets, so it can do what no well-behaved server
 framework lets it: drip an answer a byte at a time, send a body of hundreds of MiB that is
-never held in memory, put control characters in headers, label HTML as a download. Provision
-always succeeds; every other path answers what ``answer(path, Answer(...))`` told it to.
+never held in memory, put control characters in headers, label HTML as a download.
+Provision answers ``provision`` (a key, unless a test changes it); every other path answers
+what ``answer(path, Answer(...))`` told it to.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class HostileCraftkit:
 
     def __init__(self) -> None:
         self.answers: dict[str, Answer] = {}
+        self.provision = json_answer({"apiKey": ORG_KEY, "projectId": "p1"})
         self.requests: list[tuple[str, str]] = []
         self.open_connections = 0
         self._lock = threading.Lock()
@@ -107,7 +109,7 @@ class HostileCraftkit:
                 with self._lock:
                     self.requests.append((method, path))
                 if path == PROVISION:
-                    answer = json_answer({"apiKey": ORG_KEY, "projectId": "p1"})
+                    answer = self.provision
                 else:
                     answer = self.answers.get(path) or json_answer(
                         {"error": {"code": "not_found", "message": "no"}}, status=404)
