@@ -22,7 +22,7 @@ from requests.utils import get_environ_proxies, select_proxy
 from urllib3.util.retry import Retry
 
 from ._version import __version__
-from .budgets import BudgetedAdapter
+from .budgets import BudgetedAdapter, ReadBudget, budgeted
 from .errors import UpstreamError
 from .parsers import ConfigError
 from .upstream_errors import translate_body_error
@@ -90,6 +90,20 @@ def pooled_session(base_url: str, pool_size: int, outbound: Outbound | None = No
     session.mount(base_url + "/v1/admin/provision",
                   BudgetedAdapter(pool_maxsize=pool_size, max_retries=provision))
     return session
+
+
+def root_answers(session: requests.Session, base_url: str, timeout: float) -> bool:
+    """Tell whether Craftkit answers GET / (no key sent) without a 5xx within timeout."""
+    request = requests.Request("GET", base_url + "/", headers=session.headers).prepare()
+    try:
+        with budgeted(ReadBudget(timeout)):
+            response = session.get_adapter(request.url).send(
+                request, stream=True, timeout=timeout, verify=session.verify, cert=None,
+                proxies=session.proxies)
+        response.close()
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
+        return False
+    return response.status_code < 500
 
 
 def read_capped(response: requests.Response, limit: int) -> bytes:

@@ -38,6 +38,7 @@ from .connections import (
     Outbound,
     pooled_session,
     read_capped,
+    root_answers,
 )
 from .errors import BffError, ProvisionFailed, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from .metrics import Metrics
@@ -64,8 +65,7 @@ class Upstream:
         self.breaker.probe_with(self.answers)
         self.metrics = metrics or Metrics(enabled=False)
         self._admin_key = admin_key
-        self._outbound = outbound or Outbound()
-        self._session = pooled_session(base_url, pool_size, self._outbound)
+        self._session = pooled_session(base_url, pool_size, outbound)
         # The base URL as requests would normalise it (IDNA host, quoting), done once.
         self._prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
 
@@ -129,28 +129,11 @@ class Upstream:
 
     def probe(self, timeout: float) -> bool:
         """Tell whether Craftkit answers at all (any non-5xx status) within timeout."""
-        try:
-            response = self._session.get(self.base_url + "/", timeout=timeout,
-                                         allow_redirects=False)
-            response.close()
-        except requests.RequestException:
-            return False
-        return response.status_code < 500
+        return root_answers(self._session, self.base_url, timeout)
 
     def answers(self) -> bool:
         """Tell whether Craftkit answers GET / (no key sent) without a 5xx, within 1 s."""
-        request = requests.Request("GET", self.base_url + "/",
-                                   headers=self._session.headers).prepare()
-        try:
-            with budgeted(ReadBudget(PROBE_TIMEOUT)):
-                response = self._session.get_adapter(request.url).send(
-                    request, stream=True, timeout=(min(self.timeout[0], PROBE_TIMEOUT),
-                                                   PROBE_TIMEOUT),
-                    verify=self._outbound.verify, cert=None, proxies=self._outbound.proxies)
-            response.close()
-        except (requests.RequestException, urllib3.exceptions.HTTPError):
-            return False
-        return response.status_code < 500
+        return self.probe(PROBE_TIMEOUT)
 
     def close(self) -> None:
         """Release pooled connections and stop probing."""
@@ -176,8 +159,8 @@ class Upstream:
             adapter = self._session.get_adapter(request.url)
             with budgeted(budget):
                 response = adapter.send(request, stream=True, timeout=self.timeout,
-                                        verify=self._outbound.verify, cert=None,
-                                        proxies=self._outbound.proxies)
+                                        verify=self._session.verify, cert=None,
+                                        proxies=self._session.proxies)
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             # Only outages count toward opening the circuit: neither a slow answer nor a
             # request we could not even build (an invalid header) says Craftkit is down.

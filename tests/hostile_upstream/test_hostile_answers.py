@@ -66,8 +66,9 @@ def test_one_orgs_slow_downloads_leave_other_orgs_served(craftkit):
     # Threshold 2: before, two read timeouts opened the process-wide circuit for everyone.
     app = bff_app(craftkit, CRAFTKIT_BREAKER_THRESHOLD=2)
     client = app.test_client()
+    # Its answers start with a byte every 1.5 s: each read outlasts the 1 s read timeout.
     craftkit.answer(DOWNLOAD, Answer(200, [("Content-Type", "application/pdf")], PDF,
-                                     drip=1, interval=0.4))
+                                     drip=1, interval=1.5, drip_head=True))
     for _ in range(3):
         response = client.get("/api/craftkit/renders/r1/download", headers=auth(orgs=("slow",)))
         assert response.status_code == 504
