@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from bff.emulator import is_loopback, serve
+from bff.emulator import serve
 from bff.emulator.store import Store
 
 from .conftest import ADMIN_KEY
@@ -16,6 +16,8 @@ from .conftest import ADMIN_KEY
     ("[::1]", True), ("0.0.0.0", False), ("::", False), ("192.168.1.10", False),
     ("emulator.example", False), ("", False)])
 def test_is_loopback(host, loopback):
+    from bff.emulator import is_loopback
+
     assert is_loopback(host) is loopback
 
 

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bff import Carrier, ConfigError, Identity, create_app
-from bff.jwt_identity import VerifiedTokens, footprint
 
 from .support import BASE, JWT_SECRET, make_jwt
 
@@ -91,6 +90,8 @@ def _identity(orgs):
 
 @pytest.mark.parametrize("orgs", [0, 1, 50, 2000])
 def test_the_measured_footprint_covers_what_an_identity_really_holds(orgs):
+    from bff.jwt_identity import footprint
+
     tracemalloc.start()
     identities = [_identity(orgs) for _ in range(20)]
     used, _ = tracemalloc.get_traced_memory()
@@ -99,6 +100,8 @@ def test_the_measured_footprint_covers_what_an_identity_really_holds(orgs):
 
 
 def test_the_verified_token_cache_is_bounded_in_bytes():
+    from bff.jwt_identity import VerifiedTokens
+
     cache = VerifiedTokens(leeway=30, max_bytes=1024 * 1024)
     large = _identity(500)  # about 50 KiB each, as a token with 500 orgs would be
     for n in range(200):
