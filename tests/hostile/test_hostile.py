@@ -76,7 +76,9 @@ def _session(request):
 def _mock(mock):
     mock.add_callback("POST", BASE + "/v1/admin/provision", callback=_provision)
     for route, pattern in UPSTREAM:
-        url = re.compile(re.escape(BASE) + pattern.pattern + r"(\?.*)?")
+        # Anchored: responses matches a regex at the start only, so the list's pattern
+        # would also answer the download below it.
+        url = re.compile(re.escape(BASE) + pattern.pattern + r"(\?.*)?$")
         if "download" in route.upstream:
             mock.add(route.method, url, body=b"%PDF-1.4 hostile")
         elif route.method == "POST":  # the POST routes mint or refresh sessions
