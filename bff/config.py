@@ -79,7 +79,8 @@ class Settings:
         "consecutive upstream failures that open the circuit")
     breaker_reset: float = setting(
         "CRAFTKIT_BREAKER_RESET", 5.0, p.number(0.1),
-        "seconds the circuit stays open before one trial call")
+        "longest the circuit stays open before one trial call (a probe that Craftkit answers "
+        "ends it sooner)")
     jwt_secret: str | None = setting(
         "CRAFTKIT_AUTH_JWT_SECRET", None, p.text,
         "HS256 secret of JWTs issued by your app; turns on JWT identity", secret=True)
@@ -162,6 +163,18 @@ class Settings:
     registry_pool_size: int = setting(
         "CRAFTKIT_REGISTRY_POOL_SIZE", 4, p.integer(1),
         "PostgreSQL connections kept per process (as many again may open under load)")
+    max_answer: int = setting(
+        "CRAFTKIT_MAX_ANSWER", 4 * 1024 * 1024, p.integer(1024),
+        "largest JSON answer accepted from Craftkit, in bytes (a larger one is a 502)")
+    ca_bundle: str | None = setting(
+        "CRAFTKIT_CA_BUNDLE", None, p.text, "CA bundle (PEM file or directory) that verifies "
+        "Craftkit's certificate; default `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, else certifi's")
+    iframe_origins: frozenset[str] = setting(
+        "CRAFTKIT_IFRAME_ORIGINS", "", p.origins, "origins besides `CRAFTKIT_BASE_URL`'s that "
+        "Craftkit's `iframe_url` may point to, space or comma separated")
+    breaker_probe: float = setting(
+        "CRAFTKIT_BREAKER_PROBE", 0.5, p.number(0.05), "seconds between checks of Craftkit "
+        "while the circuit is open; the first it answers lets one trial call through")
 
     @property
     def seal_secret(self) -> bytes:

@@ -34,8 +34,16 @@ bp = Blueprint("demo", __name__)
 apply_csp(bp)
 
 
+# The only names the demo answers to. It listens on loopback, but a page on any site can
+# point a name of its own at 127.0.0.1 (DNS rebinding) and then read the demo as
+# same-origin; such a request still carries that name in its Host header, so refuse it.
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost"]
+
+
 def register_demo(app: Flask) -> None:
-    """Add the demo pages (/, /signin, /signout, /demo) to a BFF app."""
+    """Add the demo pages (/, /signin, /signout, /demo) to a BFF app; loopback Hosts only."""
+    # Flask checks every request's Host against TRUSTED_HOSTS (400 for any other).
+    app.config["TRUSTED_HOSTS"] = LOOPBACK_HOSTS
     app.register_blueprint(bp)
 
 

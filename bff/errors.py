@@ -121,8 +121,16 @@ class UpstreamError(BffError):
 
 
 class UpstreamUnavailable(BffError):
+    """Craftkit is down (or the breaker paused calls to it): a 503 with Retry-After."""
+
     status, code = 503, "craftkit_unavailable"
     message = "Craftkit cannot be reached right now; try again shortly."
+
+    def __init__(self, message: str | None = None, *, status: int | None = None,
+                 code: str | None = None, upstream_code: str | None = None,
+                 retry_after: int = 1) -> None:
+        super().__init__(message, status=status, code=code, upstream_code=upstream_code)
+        self.retry_after = retry_after
 
 
 class UpstreamTimeout(BffError):
@@ -185,6 +193,9 @@ def render_error(error: BffError):
     response = jsonify(error.to_dict())
     response.status_code = error.status
     response.headers["Cache-Control"] = "no-store"
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

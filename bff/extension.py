@@ -16,6 +16,7 @@ from flask import Flask
 from . import api, element, health
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
+from .connections import outbound_for
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, Provisioner
 from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
@@ -97,9 +98,11 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
     """Build the upstream client, key resolver, sealer and identity loader for one app."""
     metrics = Metrics(settings.metrics)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
-                             on_change=metrics.circuit)
+                             on_change=metrics.circuit, probe_every=settings.breaker_probe)
     upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
-                        breaker=breaker, metrics=metrics)
+                        breaker=breaker, metrics=metrics,
+                        outbound=outbound_for(settings.base_url, settings.ca_bundle),
+                        max_answer=settings.max_answer)
     store = key_store or key_store_for(settings, metrics)
     registry = open_registry(settings)
     try:

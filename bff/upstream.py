@@ -1,7 +1,12 @@
 """The one place that speaks HTTP to Craftkit: provision, embed calls, downloads, probes.
 
-The shared session and its retry policy live in connections.py; the translation of every
-failure into a BffError in upstream_errors.py.
+The shared session, its retry policy and route, and capped body reads live in
+connections.py; the read budgets that bound each answer's time in budgets.py; the
+translation of every failure into a BffError in upstream_errors.py.
+
+Every answer is bounded: a JSON answer must arrive whole within the read timeout and is
+read with a size cap (CRAFTKIT_MAX_ANSWER); a download must keep bringing 64 KiB within
+every read timeout. Only outages (not slow answers) count toward the circuit breaker.
 
 Speed: ``Session.request`` spends about as much CPU preparing a call (merging settings,
 cookie jars, hooks, runtime Protocol checks) as urllib3 spends sending it. Our calls never
@@ -25,7 +30,16 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity
 
 from .breaker import CircuitBreaker
-from .connections import POOL_SIZE, RETRY_STATUSES, pooled_session
+from .budgets import ReadBudget, budgeted
+from .connections import (
+    POOL_SIZE,
+    RETRY_STATUSES,
+    STALL_BYTES,
+    Outbound,
+    pooled_session,
+    read_capped,
+    root_answers,
+)
 from .errors import (
     BffError,
     KeyRejected,
@@ -36,9 +50,13 @@ from .errors import (
     UpstreamUnavailable,
 )
 from .metrics import Metrics
-from .upstream_errors import is_transport_fault, json_object, raise_for_status, translate
+from .upstream_errors import counts_as_outage, json_object, raise_for_status, translate
 
 log = logging.getLogger("bff.upstream")
+
+MAX_ANSWER = 4 * 1024 * 1024
+PROBE_TIMEOUT = 1.0
+PAUSED = "Craftkit is failing; the BFF paused calls to it for a moment. Try again shortly."
 
 
 class Upstream:
@@ -46,13 +64,16 @@ class Upstream:
 
     def __init__(self, base_url: str, admin_key: str, timeout: tuple[float, float],
                  pool_size: int = POOL_SIZE, breaker: CircuitBreaker | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, *, outbound: Outbound | None = None,
+                 max_answer: int = MAX_ANSWER) -> None:
         self.base_url = base_url
         self.timeout = timeout
+        self.max_answer = max_answer
         self.breaker = breaker or CircuitBreaker()
+        self.breaker.probe_with(self.answers)
         self.metrics = metrics or Metrics(enabled=False)
         self._admin_key = admin_key
-        self._session = pooled_session(base_url, pool_size)
+        self._session = pooled_session(base_url, pool_size, outbound)
         # The base URL as requests would normalise it (IDNA host, quoting), done once.
         self._prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
 
@@ -106,8 +127,7 @@ class Upstream:
                       failure_code: str, headers: Mapping[str, str] | None = None,
                       ) -> requests.Response:
         """Start a streamed download; the caller must close the returned response."""
-        extra = {"Accept-Encoding": "identity", **(headers or {})}
-        response = self._send("GET", path, api_key, request_id, headers=extra, stream=True)
+        response = self._send("GET", path, api_key, request_id, headers=headers, stream=True)
         if response.status_code != 200:
             try:
                 raise_for_status(response, failure_code, limit=16 * 1024)
@@ -117,51 +137,68 @@ class Upstream:
 
     def probe(self, timeout: float) -> bool:
         """Tell whether Craftkit answers at all (any non-5xx status) within timeout."""
-        try:
-            response = self._session.get(self.base_url + "/", timeout=timeout,
-                                         allow_redirects=False)
-            response.close()
-        except requests.RequestException:
-            return False
-        return response.status_code < 500
+        return root_answers(self._session, self.base_url, timeout)
+
+    def answers(self) -> bool:
+        """Tell whether Craftkit answers GET / (no key sent) without a 5xx, within 1 s."""
+        return self.probe(PROBE_TIMEOUT)
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled connections and stop probing."""
+        self.breaker.stop()
         self._session.close()
 
     def _send(self, method: str, path: str, bearer: str, request_id: str, *,
               json: dict | None = None, params: Mapping[str, str] | None = None,
               headers: Mapping[str, str] | None = None, stream: bool = False,
               ) -> requests.Response:
+        """Make one call through the breaker, its answer bounded in time (and size).
+
+        A streamed answer is returned unread, with a read budget renewed every STALL_BYTES
+        (a stall limit). Any other must arrive whole within the read timeout; its body is
+        read here, capped at max_answer, into the Response, so .json() and .content work.
+        """
         if not self.breaker.allow():
-            raise UpstreamUnavailable("Craftkit is failing; the BFF paused calls to it for a "
-                                      "few seconds. Try again shortly.")
+            raise UpstreamUnavailable(PAUSED, retry_after=self.breaker.retry_after())
         started = time.perf_counter()
+        budget = ReadBudget(self.timeout[1], renew_every=STALL_BYTES if stream else None)
         try:
             request = self._prepare(method, path, bearer, request_id, json, params, headers)
             adapter = self._session.get_adapter(request.url)
-            response = adapter.send(request, stream=stream, timeout=self.timeout, verify=True,
-                                    cert=None, proxies={})
-            if not stream:
-                response.content  # noqa: B018 - read it all, so the connection is pooled again
+            with budgeted(budget):
+                response = adapter.send(request, stream=True, timeout=self.timeout,
+                                        verify=self._session.verify, cert=None,
+                                        proxies=self._session.proxies)
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
-            # Only faults of the upstream or the network count toward opening the circuit;
-            # a request we could not even build (e.g. an invalid header) says nothing about
-            # Craftkit's health, and must not let one caller open it for everyone.
-            if is_transport_fault(error):
+            # Only outages count toward opening the circuit: neither a slow answer nor a
+            # request we could not even build (an invalid header) says Craftkit is down.
+            if counts_as_outage(error):
                 self.breaker.record_failure()
-            failure = translate(error)
-            self.metrics.upstream(path, failure.code, time.perf_counter() - started)
-            raise failure from error
+            else:
+                self.breaker.record_inconclusive()
+            raise self._failed(path, translate(error), started) from error
+        except BaseException:
+            self.breaker.record_inconclusive()
+            raise
         if response.status_code in RETRY_STATUSES:
             self.breaker.record_failure()
         else:
             self.breaker.record_success()
+        if not stream:
+            try:
+                response._content = read_capped(response, self.max_answer)
+            except BffError as failure:
+                raise self._failed(path, failure, started) from None
         elapsed = time.perf_counter() - started
         self.metrics.upstream(path, str(response.status_code), elapsed)
         log.debug("upstream %s %s -> %s in %.1f ms", method, path, response.status_code,
                   elapsed * 1000)
         return response
+
+    def _failed(self, path: str, failure: BffError, started: float) -> BffError:
+        """Count a failed call in the metrics and return its error, to raise."""
+        self.metrics.upstream(path, failure.code, time.perf_counter() - started)
+        return failure
 
     def _prepare(self, method: str, path: str, bearer: str, request_id: str,
                  json: dict | None, params: Mapping[str, str] | None,

@@ -23,10 +23,18 @@ log = logging.getLogger("bff.upstream")
 _SAFE_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 
 
-def is_transport_fault(error: Exception) -> bool:
-    """Tell whether a failure says something about Craftkit or the network (not about us)."""
-    return isinstance(error, requests.ConnectionError | requests.Timeout
-                      | requests.exceptions.ChunkedEncodingError
+def counts_as_outage(error: Exception) -> bool:
+    """Tell whether a failure says Craftkit (or the way to it) is down, for the breaker.
+
+    Refused and reset connections, connect timeouts and broken exchanges do. A read timeout
+    does not: Craftkit took the request, and one tenant's slow resource must not cut every
+    other tenant off. Neither does a request we could not even build (an invalid header).
+    """
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if _is_read_timeout(error):
+        return False
+    return isinstance(error, requests.ConnectionError | requests.exceptions.ChunkedEncodingError
                       | urllib3.exceptions.HTTPError)
 
 
@@ -34,18 +42,29 @@ def translate(error: Exception) -> BffError:
     """Map a transport exception to the error table (timeouts vs unreachable vs broken)."""
     if isinstance(error, requests.ConnectTimeout):
         return UpstreamUnavailable()
-    if isinstance(error, requests.Timeout):
+    if _is_read_timeout(error):
         return UpstreamTimeout()
     if isinstance(error, requests.ConnectionError):
-        return UpstreamTimeout() if _is_read_timeout(error) else UpstreamUnavailable()
+        return UpstreamUnavailable()
     return UpstreamError()
 
 
-def _is_read_timeout(error: requests.ConnectionError) -> bool:
+def translate_body_error(error: Exception) -> BffError:
+    """Map a failure while reading an answer's body: too slow (504) or broken off (502)."""
+    if _is_read_timeout(error):
+        return UpstreamTimeout()
+    return UpstreamError("Craftkit broke off its answer; try again.")
+
+
+def _is_read_timeout(error: Exception) -> bool:
     # With read retries at zero, urllib3 wraps a read timeout in MaxRetryError, which
-    # requests re-raises as a plain ConnectionError.
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return isinstance(reason, ReadTimeoutError)
+    # requests re-raises as a plain ConnectionError; a body read raises urllib3's own.
+    if isinstance(error, requests.Timeout | ReadTimeoutError | TimeoutError):
+        return True
+    cause = error.args[0] if isinstance(error, requests.ConnectionError) and error.args \
+        else None
+    return isinstance(cause, ReadTimeoutError) or isinstance(
+        getattr(cause, "reason", None), ReadTimeoutError)
 
 
 def json_object(response: requests.Response) -> dict:
@@ -63,7 +82,7 @@ def _upstream_code(response: requests.Response, limit: int | None) -> str | None
     try:
         raw = response.raw.read(limit) if limit else response.content
         body = requests.compat.json.loads(raw or b"{}")
-    except (ValueError, requests.RequestException, OSError):
+    except (ValueError, requests.RequestException, urllib3.exceptions.HTTPError, OSError):
         return None
     error = body.get("error") if isinstance(body, dict) else None
     code = error.get("code") if isinstance(error, dict) else error

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from flask import Blueprint, Response, jsonify
 
-from ..connections import stream_body
-from ..errors import DOWNLOAD_FAILED, RENDERS_FAILED, InvalidRequest
+from ..connections import open_body
+from ..errors import DOWNLOAD_FAILED, RENDERS_FAILED, InvalidRequest, UpstreamError
+from .attachment import attachment_headers, is_pdf
 from .guards import requested_org
 from .routes import declare
 
@@ -20,8 +22,7 @@ DOWNLOAD_RENDER = declare("GET", "/renders/<render_id>/download",
                           failure_code=DOWNLOAD_FAILED)
 
 RENDER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "ETag",
-                  "Last-Modified")
+log = logging.getLogger("bff.api")
 
 
 @bp.get(LIST_RENDERS.rule)
@@ -32,15 +33,21 @@ def list_renders():
 
 @bp.get(DOWNLOAD_RENDER.rule)
 def download_render(render_id: str):
-    """Stream a render's PDF from Craftkit to the browser in constant memory."""
+    """Stream a render's PDF from Craftkit to the browser in constant memory.
+
+    Only a body that starts like a PDF is served, and always as a PDF attachment with
+    headers the BFF decides (see attachment.py); anything else is a 502, never relabelled.
+    """
     if not RENDER_ID.fullmatch(render_id):
         raise InvalidRequest("The render id must be 1-128 letters, digits, '-' or '_'.")
     upstream = DOWNLOAD_RENDER.open_stream(requested_org(), render_id=render_id)
-    headers = {name: upstream.headers[name] for name in PASSED_HEADERS
-               if name in upstream.headers}
-    headers.setdefault("Content-Type", "application/octet-stream")
-    headers["X-Content-Type-Options"] = "nosniff"
-    response = Response(stream_body(upstream), headers=headers, direct_passthrough=True)
+    first, chunks = open_body(upstream)
+    if not is_pdf(first):
+        upstream.close()
+        log.warning("download refused: Craftkit's body for render %s is not a PDF", render_id)
+        raise UpstreamError("Craftkit's download was not a PDF; the BFF refused to serve it.")
+    headers = attachment_headers(upstream.headers, f"render-{render_id}")
+    response = Response(chunks, headers=headers, direct_passthrough=True)
     # If the browser goes away, the server closes the response: release upstream too.
     response.call_on_close(upstream.close)
     return response

@@ -1,10 +1,13 @@
-"""Embed sessions: mint one for the signed-in user's org, refresh it with a sealed token."""
+"""Embed sessions: mint one for the signed-in user's org, refresh it with a sealed token.
+
+The browser gets an allow-listed answer, never Craftkit's as it came: the session token,
+an iframe URL on Craftkit's origin (or an allowed one), the expiry, and the renew token
+sealed (session_answer.py checks and builds it).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g
 
 from ..errors import (
     REFRESH_FAILED,
@@ -14,12 +17,13 @@ from ..errors import (
     InvalidRequest,
     KeyRejected,
     RefreshRejected,
-    UpstreamError,
     UpstreamRejected,
 )
 from ..identity import Identity
+from ..requestlog import request_id
 from .guards import check_user, choose_org, optional_text, require_identity
-from .routes import Org, declare
+from .routes import Org, declare, forwarded_headers
+from .session_answer import session_response
 
 bp = Blueprint("sessions", __name__)
 MINT_SESSION = declare("POST", "/session", upstream="/v1/embed/sessions",
@@ -66,10 +70,21 @@ def refresh_session():
 
 
 def _refresh_upstream(org: Org, renew_token: str) -> dict:
-    """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint)."""
-    metrics = current_app.extensions["craftkit_bff"].metrics
+    """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint).
+
+    Unlike other calls, a 401/403 here never evicts the org's key or provisions a new one:
+    Craftkit refuses reused, expired and foreign renew tokens that way, so replaying one
+    stale seal would otherwise evict the key for every user of the org, once per replay.
+    A key that really went stale is replaced by the next mint, which retries.
+    """
+    state = current_app.extensions["craftkit_bff"]
+    metrics = state.metrics
+    key = state.keys.get(org.id, org.name)
     try:
-        data = REFRESH_SESSION.fetch_json(org, json={"renewToken": renew_token})
+        data = state.upstream.request_json(
+            REFRESH_SESSION.method, REFRESH_SESSION.upstream, key, request_id(),
+            failure_code=REFRESH_FAILED, json={"renewToken": renew_token},
+            headers=forwarded_headers())
     except (KeyRejected, UpstreamRejected) as error:
         # Another partner's, a reused or an expired renew token: Craftkit answers 401/4xx.
         if error.status == 429:
@@ -86,7 +101,7 @@ def _refresh_upstream(org: Org, renew_token: str) -> dict:
 
 def session_body(identity: Identity, org_id: str, org_name: str, body: dict) -> dict:
     """Build the upstream session request exactly as the reference route.ts does."""
-    mode = body.get("mode") or "edit"
+    mode = body.get("mode", "edit")  # only an absent mode defaults; "" or null is an error
     if mode not in MODES:
         raise InvalidRequest("mode must be one of create, edit, fill or view.")
     template_id = optional_text(body, "templateExternalId")
@@ -110,28 +125,3 @@ def session_body(identity: Identity, org_id: str, org_name: str, body: dict) -> 
     if catalog:
         upstream_body["catalogRef"] = {"name": catalog}
     return upstream_body
-
-
-def session_response(data: dict, org_id: str, user_id: str):
-    """Answer the upstream session with expires_in added and the renew token sealed."""
-    renew_token = data.get("renew_token")
-    expires_in = _seconds_until(data.get("expires_at"))
-    if not (isinstance(renew_token, str) and renew_token and expires_in is not None
-            and isinstance(data.get("session_token"), str)
-            and isinstance(data.get("iframe_url"), str)):
-        raise UpstreamError("Craftkit answered the session request with an unreadable body.")
-    sealer = current_app.extensions["craftkit_bff"].sealer
-    sealed = sealer.seal(renew_token, org_id, user_id)
-    return jsonify({**data, "renew_token": sealed, "expires_in": expires_in})
-
-
-def _seconds_until(expires_at: object) -> int | None:
-    if not isinstance(expires_at, str):
-        return None
-    try:
-        when = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0, int((when - datetime.now(UTC)).total_seconds()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from typing import Any
 
@@ -60,6 +61,11 @@ def serve(host: str, port: int, data: str | None) -> None:
     except RuntimeError as e:
         sys.stderr.write(f"craftkit-bff emulator: {e}\n")
         raise SystemExit(2) from None
+    if not is_loopback(host):
+        sys.stderr.write(f"craftkit-bff emulator: WARNING: listening on {host}, beyond this "
+                         "machine. The emulator is for development: anyone who can reach it "
+                         "can provision orgs and read their documents. Use --host 127.0.0.1 "
+                         "unless you mean it.\n")
     # A busy port makes werkzeug explain itself on stderr and exit with status 1.
     server = make_server(host, port, app, threaded=True)
     url = f"http://{host}:{server.server_port}"
@@ -78,3 +84,13 @@ def serve(host: str, port: int, data: str | None) -> None:
         pass
     finally:
         server.server_close()
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether host names this machine only (127.0.0.0/8, ::1 or localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # another name: it may well resolve beyond this machine

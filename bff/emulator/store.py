@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,11 +21,13 @@ class Store:
         self._lock = threading.RLock()
         # isolation_level=None: transactions are opened explicitly in transaction().
         try:
+            if path and path != ":memory:":
+                _create_private(path)
             self._db = sqlite3.connect(
                 path or ":memory:", check_same_thread=False, isolation_level=None
             )
             self._db.executescript(SCHEMA)
-        except sqlite3.Error as e:
+        except (sqlite3.Error, OSError) as e:
             raise RuntimeError(f"cannot use {path} as the emulator's data file: {e}") from e
         self._db.row_factory = sqlite3.Row
         self._depth = 0
@@ -72,6 +75,18 @@ class Store:
         """Close the connection (tests reopen a file to prove persistence)."""
         with self._lock:
             self._db.close()
+
+
+def _create_private(path: str) -> None:
+    """Create the data file readable by its owner only, unless it already exists.
+
+    It holds org keys (sealed) and every document; SQLite creates its journal files with
+    the same permissions as the database file.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def get_store() -> Store:

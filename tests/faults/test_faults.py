@@ -2,6 +2,7 @@
 
 import threading
 import time
+from contextlib import contextmanager
 
 import jwt
 import pytest
@@ -78,13 +79,15 @@ def test_hanging_upstream_leaves_no_worker_stuck(stack):
     assert time.monotonic() - started < MARGIN
 
 
-def test_dead_upstream_trips_the_breaker_to_fast_503s_then_recovers():
+@contextmanager
+def _bff_behind_proxy(**config):
+    """The BFF in-process, the emulator behind a fault proxy; yield (proxy, app, mint)."""
     emulator = create_emulator_app({"ADMIN_KEY": ADMIN_KEY, "ACCOUNT_KEYS": []})
     with serve_app(emulator) as emulator_url:
         proxy = FaultProxy(int(emulator_url.rsplit(":", 1)[1]))
         app = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": proxy.url,
                           "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_TIMEOUT": "0.5,1",
-                          "CRAFTKIT_BREAKER_THRESHOLD": 3, "CRAFTKIT_BREAKER_RESET": 1})
+                          **config})
         client = app.test_client()
         token = jwt.encode({"sub": "bo", "orgs": ["acme"], "exp": int(time.time()) + 600},
                            JWT_SECRET, algorithm="HS256")
@@ -93,18 +96,41 @@ def test_dead_upstream_trips_the_breaker_to_fast_503s_then_recovers():
             started = time.monotonic()
             response = client.post("/api/craftkit/session", json={"mode": "create"},
                                    headers={"Authorization": f"Bearer {token}"})
-            return response.status_code, time.monotonic() - started
+            return response, time.monotonic() - started
 
-        assert mint()[0] == 200
-        proxy.set("hang")
-        slow = [mint() for _ in range(3)]
-        assert [s for s, _ in slow] == [504] * 3
-        fast_status, fast_seconds = mint()
-        assert (fast_status, fast_seconds < 0.1) == (503, True)
+        try:
+            yield proxy, app, mint
+        finally:
+            app.extensions["craftkit_bff"].upstream.close()
+            proxy.close()
+
+
+def test_dead_upstream_trips_the_breaker_to_fast_503s_then_recovers_within_a_second():
+    # Reset at 5 s (the default): recovery comes from the probe, not from waiting it out.
+    with _bff_behind_proxy(CRAFTKIT_BREAKER_THRESHOLD=3) as (proxy, app, mint):
+        assert mint()[0].status_code == 200
+        proxy.set("refuse")
+        assert [mint()[0].status_code for _ in range(3)] == [503] * 3
+        fast, fast_seconds = mint()
+        assert (fast.status_code, fast_seconds < 0.1) == (503, True)
+        assert fast.headers["Retry-After"] == "1"
         proxy.set("pass")
-        time.sleep(1.1)
-        assert mint()[0] == 200
-        proxy.close()
+        back = time.monotonic()
+        while mint()[0].status_code != 200:
+            assert time.monotonic() - back < 2 * MARGIN, "no recovery within 2 s"
+            time.sleep(0.05)
+
+
+def test_a_hanging_upstream_costs_timeouts_but_never_opens_the_circuit():
+    # Read timeouts say Craftkit took the call: they are not an outage, so no fast 503s
+    # for everyone because some calls were slow.
+    with _bff_behind_proxy(CRAFTKIT_BREAKER_THRESHOLD=2) as (proxy, app, mint):
+        assert mint()[0].status_code == 200
+        proxy.set("hang")
+        assert [mint()[0].status_code for _ in range(3)] == [504] * 3
+        assert app.extensions["craftkit_bff"].upstream.breaker.state == "closed"
+        proxy.set("pass")
+        assert mint()[0].status_code == 200
 
 
 def test_fault_proxy_refuse_really_refuses():

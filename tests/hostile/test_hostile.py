@@ -9,6 +9,8 @@ Authorization, and no key or token in any response or log line.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -18,6 +20,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import jwt
 import responses
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,6 +55,11 @@ APP = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE,
                   "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_AUTH_JWT_COOKIE": "host"})
 TOKEN = jwt.encode({"sub": "user-1", "orgs": ["org-a"], "exp": int(time.time()) + 3600},
                    JWT_SECRET, algorithm="HS256")
+PUBLIC_PEM = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key(
+    ).public_bytes(serialization.Encoding.PEM,
+                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+PUBLIC_KEY_APP = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE,
+                             "CRAFTKIT_AUTH_JWT_PUBLIC_KEY": PUBLIC_PEM})
 
 
 def _provision(request):
@@ -60,14 +69,16 @@ def _provision(request):
 
 def _session(request):
     expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 900))
-    return 200, {}, json.dumps({"session_token": "t", "iframe_url": "https://e.test/x",
+    return 200, {}, json.dumps({"session_token": "t", "iframe_url": BASE + "/embed/x",
                                 "renew_token": RENEW, "expires_at": expires})
 
 
 def _mock(mock):
     mock.add_callback("POST", BASE + "/v1/admin/provision", callback=_provision)
     for route, pattern in UPSTREAM:
-        url = re.compile(re.escape(BASE) + pattern.pattern + r"(\?.*)?")
+        # Anchored: responses matches a regex at the start only, so the list's pattern
+        # would also answer the download below it.
+        url = re.compile(re.escape(BASE) + pattern.pattern + r"(\?.*)?$")
         if "download" in route.upstream:
             mock.add(route.method, url, body=b"%PDF-1.4 hostile")
         elif route.method == "POST":  # the POST routes mint or refresh sessions
@@ -125,7 +136,7 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
-def _send(method, path, *, headers=None, data=None, query=None):
+def _send(method, path, *, headers=None, data=None, query=None, app=None):
     capture = _Capture()
     root = logging.getLogger()
     root.addHandler(capture)
@@ -135,7 +146,7 @@ def _send(method, path, *, headers=None, data=None, query=None):
             _mock(mock)
             # Without a cookie jar the client sends a Cookie header raw, junk and all,
             # as an attacker's client would (a jar would drop or refuse it).
-            client = APP.test_client(use_cookies=False)
+            client = (app or APP).test_client(use_cookies=False)
             response = client.open(path, method=method, headers=headers or {}, data=data,
                                    query_string=query)
             _check_upstream_calls(mock.calls)
@@ -208,6 +219,48 @@ def test_forged_credentials_are_401_never_5xx(authorization, cookie):
     assert response.status_code in (200, 401)
     if response.status_code == 200:  # only the genuine token gets through
         assert authorization.strip() == f"Bearer {TOKEN}"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8),
+                                                                      children, max_size=3),
+    max_leaves=6)
+ALGORITHMS = st.sampled_from(["HS256", "RS256", "ES256", "none", "None", "HS512", "PS256",
+                              "EdDSA", "hs256", ""])
+jose_headers = st.fixed_dictionaries(
+    {"alg": st.one_of(ALGORITHMS, json_values, st.lists(ALGORITHMS, max_size=2))},
+    optional={"kid": json_values, "typ": json_values, "crit": json_values,
+              "b64": json_values, "jku": json_values, "jwk": json_values,
+              "x5u": json_values, "cty": json_values, "zip": json_values})
+
+
+def _with_header(header, payload, key):
+    """Sign payload by hand under a hostile header (PyJWT would refuse to write one)."""
+    encode = jwt.utils.base64url_encode
+    signing_input = (encode(json.dumps(header).encode()) + b"."
+                     + encode(json.dumps(payload).encode()))
+    signature = hmac.new(key, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + encode(signature)).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=jose_headers, signed_with=st.sampled_from(["secret", "public_key", "junk"]),
+       target=st.sampled_from(["secret_app", "public_key_app"]),
+       claims=st.fixed_dictionaries({}, optional={"sub": json_values, "exp": json_values,
+                                                  "orgs": json_values, "aud": json_values,
+                                                  "nbf": json_values}))
+def test_malformed_jwt_headers_are_401_never_5xx(header, signed_with, target, claims):
+    payload = {"sub": "user-1", "orgs": ["org-a"], "exp": int(time.time()) + 600, **claims}
+    key = {"secret": JWT_SECRET.encode(), "public_key": PUBLIC_PEM.encode(),
+           "junk": b"junk"}[signed_with]
+    token = _with_header(header, payload, key)
+    app = APP if target == "secret_app" else PUBLIC_KEY_APP
+    response = _send("GET", "/api/craftkit/templates",
+                     headers={"Authorization": f"Bearer {token}"}, app=app)
+    assert response.status_code in (200, 401)
+    if response.status_code == 200:  # only a token signed with the real secret as HS256
+        assert (target, signed_with, header["alg"]) == ("secret_app", "secret", "HS256")
 
 
 def _token(sub, orgs):

@@ -21,7 +21,10 @@ def config():
 
 @pytest.fixture
 def app(config):
-    return create_app(config)
+    app = create_app(config)
+    yield app
+    # Stop a circuit probe a test may have started, rather than leave it polling.
+    app.extensions["craftkit_bff"].upstream.close()
 
 
 @pytest.fixture

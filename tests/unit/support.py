@@ -34,7 +34,7 @@ def bearer(**kwargs):
 def session_payload(**overrides):
     """Return an upstream session answer expiring in 15 minutes."""
     expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 900))
-    return {"session_token": "eyJ.session.token", "iframe_url": "https://embed.craftkit.test/b",
+    return {"session_token": "eyJ.session.token", "iframe_url": BASE + "/embed/builder#token=t",
             "renew_token": UPSTREAM_RENEW, "expires_at": expires, **overrides}
 
 

@@ -77,7 +77,7 @@ def test_fuzz_queries_never_5xx(query, route):
 def test_fuzz_render_ids_never_reach_upstream_unvalidated(render_id):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         _permissive_upstream(mock)
-        mock.get(re.compile(re.escape(BASE) + r"/v1/embed/renders/.*"), body=b"%PDF")
+        mock.get(re.compile(re.escape(BASE) + r"/v1/embed/renders/.*"), body=b"%PDF-1.4")
         response = _client().get("/api/craftkit/renders/" + quote(render_id, safe="") +
                                  "/download", headers=bearer())
         downloads = [c.request.url for c in mock.calls if "/renders/" in c.request.url]

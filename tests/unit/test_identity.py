@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bff import Identity, create_app
+from bff import Carrier, Identity, create_app
 
 from .support import ADMIN_KEY, BASE, JWT_SECRET, make_jwt
 
@@ -124,13 +124,15 @@ def test_verified_token_cache_never_outlives_the_tokens_exp():
 
     now = [1_000.0]
     cache = VerifiedTokens(leeway=30, ttl=60, clock=lambda: now[0], timer=lambda: now[0])
-    cache.add("token", {"sub": "u", "exp": 1_010})
-    assert cache.get("token") == {"sub": "u", "exp": 1_010}
+    user = Identity("u", via="header")
+    cache.add("token", Carrier.HEADER, user, exp=1_010)
+    assert cache.get("token", Carrier.HEADER) == user
+    assert cache.get("token", Carrier.COOKIE) is None  # the carrier is part of the identity
     now[0] = 1_039.0  # past exp, within the leeway jwt.decode allows
-    assert cache.get("token") is not None
+    assert cache.get("token", Carrier.HEADER) is not None
     now[0] = 1_041.0
-    assert cache.get("token") is None
-    assert cache.get("another token") is None
+    assert cache.get("token", Carrier.HEADER) is None
+    assert cache.get("another token", Carrier.HEADER) is None
 
 
 def test_a_rejected_token_stays_rejected(client, upstream):

@@ -10,6 +10,7 @@ from flask import Flask
 
 from bff import create_app
 from bff.jwks import JwksKeys
+from tests.hostile_upstream.double import HostileCraftkit, json_answer
 from tests.servers import free_port, serve_app
 
 from .support import ADMIN_KEY, BASE
@@ -127,3 +128,25 @@ def test_keys_expire_after_ttl(provider):
     now[0] = 301
     keys.key_for("rsa-1", "RS256")
     assert provider.hits == 2
+
+
+def test_hostile_jwks_entries_are_skipped_not_fatal(provider):
+    provider.keys = [{"kty": ["RSA"], "kid": "odd-1"}, {"kty": "RSA", "kid": ["odd-2"]},
+                     {"kty": "EC", "alg": ["ES256"], "kid": "odd-3"}, "not an object", None,
+                     jwk(RSA_KEY, "rsa-1", "RS256")]
+    keys = JwksKeys(provider.url)
+    assert keys.key_for("rsa-1", "RS256") is not None
+    assert keys.key_for("odd-1", "RS256") is None
+
+
+@pytest.mark.parametrize("answer", [
+    json_answer({"keys": [jwk(RSA_KEY, "rsa-1", "RS256")]}, drip=4, interval=0.1),
+    json_answer({"keys": [jwk(RSA_KEY, "rsa-1", "RS256")], "padding": "x" * 3_000_000}),
+])
+def test_a_dripping_or_huge_jwks_is_given_up_within_the_timeout(answer):
+    with HostileCraftkit() as idp:
+        idp.answer("/jwks", answer)
+        keys = JwksKeys(idp.url + "/jwks", timeout=0.5)
+        started = time.monotonic()
+        assert keys.key_for("rsa-1", "RS256") is None
+        assert time.monotonic() - started < 2.0

@@ -5,6 +5,7 @@ from responses import matchers
 
 from .support import (
     BASE,
+    ORG_KEYS,
     UPSTREAM_RENEW,
     bearer,
     expect_provision,
@@ -94,18 +95,48 @@ def test_refresh_seal_opens_on_another_worker_with_the_same_config(client, upstr
 
 
 @pytest.mark.parametrize(("status", "code"), [(401, "invalid_renew_token"), (401, None),
+                                              (401, "unauthorized"), (403, "forbidden"),
                                               (400, "invalid_request"), (404, "not_found"),
                                               (410, "expired")])
-def test_refresh_rejected_upstream_is_409(client, upstream, status, code):
+def test_refresh_rejected_upstream_is_409_and_keeps_the_key(client, upstream, app, status,
+                                                            code):
     sealed = mint(client, upstream)
     body = {"error": {"code": code, "message": "no"}} if code else {}
     upstream.post(BASE + "/v1/embed/sessions/refresh", status=status, json=body)
-    if code is None:  # a bare 401 may be our key: evict, re-provision, retry once
-        expect_provision(upstream)
-        upstream.post(BASE + "/v1/embed/sessions/refresh", status=status, json=body)
     response = post_json(client, "/refresh", {"renewToken": sealed})
     assert response.status_code == 409
     assert response.json["error"] == "craftkit_refresh_rejected"
+    # Even a refusal that looks like one of our key (a bare 401) is about the renew token
+    # here: the key stays cached and nothing is provisioned again.
+    assert _provision_calls(upstream) == 1
+    assert app.extensions["craftkit_bff"].keys.store.get("org-a") == ORG_KEYS["org-a"]
+
+
+def test_replayed_seal_never_evicts_the_key_or_provisions(client, upstream, app):
+    sealed = mint(client, upstream)
+    upstream.post(BASE + "/v1/embed/sessions/refresh", status=401,
+                  json={"error": {"code": "unauthorized", "message": "renew token used"}})
+    for _ in range(10):
+        assert post_json(client, "/refresh", {"renewToken": sealed}).status_code == 409
+    assert _provision_calls(upstream) == 1
+    # Every other user of the org keeps the cached key: a mint provisions nothing.
+    upstream.post(BASE + "/v1/embed/sessions", json=session_payload(), match=[with_key("org-a")])
+    other_user = bearer(sub="user-2")
+    assert post_json(client, "/session", {"mode": "create"}, other_user).status_code == 200
+    assert _provision_calls(upstream) == 1
+
+
+def test_refresh_rate_limited_upstream_keeps_its_429(client, upstream):
+    sealed = mint(client, upstream)
+    upstream.post(BASE + "/v1/embed/sessions/refresh", status=429,
+                  json={"error": {"code": "rate_limited", "message": "slow down"}})
+    response = post_json(client, "/refresh", {"renewToken": sealed})
+    assert response.status_code == 429
+    assert response.json["error"] == "craftkit_refresh_failed"
+
+
+def _provision_calls(upstream):
+    return sum(1 for call in upstream.calls if call.request.url.endswith("/v1/admin/provision"))
 
 
 @pytest.mark.parametrize("body", [{}, {"renewToken": ""}, {"renewToken": 5},

@@ -70,14 +70,69 @@ def test_download_streams_with_headers(client, upstream):
     upstream.get(BASE + "/v1/embed/renders/r_1-A/download", body=PDF,
                  headers={"Content-Disposition": 'attachment; filename="invoice.pdf"',
                           "Set-Cookie": "upstream=1"},
-                 content_type="application/pdf", match=[with_key("org-a")])
+                 content_type="application/pdf", match=[with_key("org-a")],
+                 auto_calculate_content_length=True)
     response = client.get("/api/craftkit/renders/r_1-A/download", headers=bearer())
     assert response.status_code == 200
     assert response.is_streamed
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == 'attachment; filename="invoice.pdf"'
+    assert response.headers["Content-Length"] == str(len(PDF))
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers
+    assert response.get_data() == PDF
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "image/svg+xml",
+                                          "application/xhtml+xml", "application/pdf", None])
+@pytest.mark.parametrize("body", [
+    b"<html><script>alert(document.cookie)</script></html>",
+    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+    b"   %PDF-1.4 <script>", b"%PD", b""])
+def test_download_of_anything_but_a_pdf_is_502(client, upstream, content_type, body):
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/renders/r1/download", body=body, content_type=content_type,
+                 headers={"Content-Disposition": 'inline; filename="x.html"'})
+    response = client.get("/api/craftkit/renders/r1/download", headers=bearer())
+    assert response.status_code == 502
+    assert response.json["error"] == "craftkit_upstream_error"
+    assert b"script" not in response.get_data() and b"svg" not in response.get_data()
+
+
+@pytest.mark.parametrize(("content_type", "disposition"), [
+    ("text/html", 'inline; filename="x.html"'), ("image/svg+xml", "inline"),
+    ("application/xhtml+xml", 'attachment; filename="x.xhtml"'), ("text/html", None)])
+def test_a_pdf_labelled_as_a_page_is_served_as_a_pdf_attachment(client, upstream, content_type,
+                                                                disposition):
+    expect_provision(upstream)
+    headers = {"Content-Disposition": disposition} if disposition else {}
+    upstream.get(BASE + "/v1/embed/renders/r1/download", body=PDF, content_type=content_type,
+                 headers=headers)
+    response = client.get("/api/craftkit/renders/r1/download", headers=bearer())
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment; ")
+    assert response.headers["Content-Disposition"].endswith('.pdf"')
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.get_data() == PDF
+
+
+@pytest.mark.parametrize("hostile", [
+    {"Content-Disposition": 'attachment; filename="a\x01\x0bb\x7f.pdf"'},
+    {"Content-Type": "application/pdf\x0b\x00"}, {"ETag": '"\x00\x85"'},
+    {"Content-Length": "12\x00"}, {"Last-Modified": "\x1b[31mred"}, {"X-Evil": "\x00\x01"},
+])
+def test_control_characters_in_upstream_headers_never_reach_the_browser(client, upstream,
+                                                                        hostile):
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/renders/r1/download", body=PDF,
+                 headers={"Content-Type": "application/pdf", **hostile})
+    response = client.get("/api/craftkit/renders/r1/download", headers=bearer())
+    assert response.status_code == 200
+    for name, value in response.headers.items():
+        assert value.isprintable() and value.isascii(), (name, value)
     assert response.get_data() == PDF
 
 

@@ -122,6 +122,8 @@ def test_mint_session_for_another_user_is_forbidden(client, upstream):
     {"tenantExternalId": "x" * 201}, {"mode": "create", "templateName": "n" * 201},
     {"mode": "create", "templateName": ["a"]}, {"mode": "edit", "templateExternalId": ""},
     {"mode": "create", "templateName": "bad\x07name"}, {"mode": "create", "userId": 5},
+    # Only an absent mode defaults to edit: an empty or null one is a bad request.
+    {"mode": "", "templateExternalId": "tpl-1"}, {"mode": None, "templateExternalId": "tpl-1"},
 ])
 def test_mint_session_invalid_fields_are_400_without_upstream_call(client, upstream, body):
     response = post_json(client, "/session", body)

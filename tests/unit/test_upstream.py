@@ -142,3 +142,47 @@ def test_prepared_requests_are_what_requests_itself_would_send(app, method, path
                  "Accept": "application/json", **headers}))
     assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
     assert dict(ours.headers) == dict(theirs.headers)
+
+
+@pytest.fixture
+def small_answers(config):
+    from bff import create_app
+    app = create_app({**config, "CRAFTKIT_MAX_ANSWER": 4096})
+    yield app.test_client()
+    app.extensions["craftkit_bff"].upstream.close()
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_json_answer_over_the_cap_is_502(small_answers, upstream, declared):
+    expect_provision(upstream)
+    upstream.get(TEMPLATES, body=b'{"data": ["' + b"x" * 5000 + b'"]}',
+                 content_type="application/json", auto_calculate_content_length=declared)
+    response = small_answers.get("/api/craftkit/templates", headers=bearer())
+    assert response.status_code == 502
+    assert response.json["error"] == "craftkit_upstream_error"
+    assert "CRAFTKIT_MAX_ANSWER" in response.json["message"]
+
+
+def test_a_json_answer_at_the_cap_is_fine(small_answers, upstream):
+    expect_provision(upstream)
+    body = b'{"data": ["' + b"x" * (4096 - 14) + b'"]}'
+    assert len(body) == 4096
+    upstream.get(TEMPLATES, body=body, content_type="application/json")
+    assert small_answers.get("/api/craftkit/templates", headers=bearer()).status_code == 200
+
+
+def test_a_provision_answer_over_the_cap_is_a_provision_failure(small_answers, upstream):
+    upstream.post(BASE + "/v1/admin/provision", body=b'{"apiKey": "' + b"k" * 5000 + b'"}',
+                  content_type="application/json")
+    response = post_json(small_answers, "/session", {"mode": "create"})
+    assert (response.status_code, response.json["error"]) == (502, "craftkit_provision_failed")
+
+
+def test_a_compressed_answer_we_did_not_ask_for_is_502(client, upstream):
+    import gzip
+    expect_provision(upstream)
+    upstream.get(TEMPLATES, body=gzip.compress(b'{"data": []}'),
+                 headers={"Content-Encoding": "gzip"}, content_type="application/json")
+    response = client.get("/api/craftkit/templates", headers=bearer())
+    assert response.status_code == 502
+    assert upstream.calls[-1].request.headers["Accept-Encoding"] == "identity"

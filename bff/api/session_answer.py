@@ -1,0 +1,94 @@
+"""The session answer the browser gets: allow-listed fields, a checked iframe URL, a seal.
+
+Craftkit's answer is never passed on as it came: whatever else it holds stays on the
+server, the iframe URL must point at Craftkit (its configured origin, or one listed in
+CRAFTKIT_IFRAME_ORIGINS) over https (or Craftkit's own scheme), and the renew token is
+sealed. Anything unusable is a 502; nothing from it is logged (the URL carries the token).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import SplitResult, urlsplit
+
+from flask import Response, current_app, jsonify
+
+from ..config import Settings
+from ..errors import UpstreamError
+
+log = logging.getLogger("bff.api")
+
+SESSION_TOKEN = re.compile(r"[\x21-\x7e]{1,8192}")
+MAX_URL_LENGTH = 8192
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def session_response(data: dict, org_id: str, user_id: str) -> Response:
+    """Answer with the session token, iframe URL, expiry and a sealed renew token only."""
+    state = current_app.extensions["craftkit_bff"]
+    token, renew_token = data.get("session_token"), data.get("renew_token")
+    expires_in = _seconds_until(data.get("expires_at"))
+    if not (isinstance(token, str) and SESSION_TOKEN.fullmatch(token)
+            and isinstance(renew_token, str) and renew_token and expires_in is not None):
+        raise UpstreamError("Craftkit answered the session request with an unreadable body.")
+    iframe_url = checked_iframe_url(data.get("iframe_url"), state.settings)
+    return jsonify({"session_token": token, "iframe_url": iframe_url,
+                    "expires_at": data["expires_at"], "expires_in": expires_in,
+                    "renew_token": state.sealer.seal(renew_token, org_id, user_id)})
+
+
+def checked_iframe_url(url: object, settings: Settings) -> str:
+    """Return url if it is https (or Craftkit's scheme) on an allowed origin, else a 502."""
+    parts = _parse(url)
+    if (parts is None or parts.scheme not in ("https", urlsplit(settings.base_url).scheme)
+            or parts.username is not None or parts.password is not None
+            or _origin(parts) not in allowed_iframe_origins(settings.base_url,
+                                                            settings.iframe_origins)):
+        log.warning("refused Craftkit's iframe_url: not on an allowed origin")
+        raise UpstreamError("Craftkit answered with an iframe URL outside its own origin.")
+    return str(url)
+
+
+@lru_cache(maxsize=16)
+def allowed_iframe_origins(base_url: str, others: frozenset[str]) -> frozenset[str | None]:
+    """Return Craftkit's own origin and the configured others, normalised."""
+    return frozenset(_origin(urlsplit(url)) for url in (base_url, *others)) - {None}
+
+
+def _parse(url: object) -> SplitResult | None:
+    # Browsers drop tabs and newlines from URLs and read "\" as "/": refuse all of them
+    # rather than check a URL the browser would read differently.
+    if (not isinstance(url, str) or len(url) > MAX_URL_LENGTH or not url.isascii()
+            or not url.isprintable() or " " in url or "\\" in url):
+        return None
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _origin(parts: SplitResult) -> str | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname or parts.scheme not in DEFAULT_PORTS:
+        return None
+    if port is None or port == DEFAULT_PORTS[parts.scheme]:
+        return f"{parts.scheme}://{parts.hostname}"
+    return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+def _seconds_until(expires_at: object) -> int | None:
+    if not isinstance(expires_at, str) or len(expires_at) > 64:
+        return None
+    try:
+        when = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, int((when - datetime.now(UTC)).total_seconds()))
