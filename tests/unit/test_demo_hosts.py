@@ -9,7 +9,7 @@ from .support import ADMIN_KEY
 
 @pytest.fixture
 def demo_client():
-    app = create_demo_app(ADMIN_KEY, "http://127.0.0.1:5001")
+    app = create_demo_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY}, "http://127.0.0.1:5001")
     yield app.test_client()
     app.extensions["craftkit_bff"].upstream.close()
 
