@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from .config import ConfigError
+from .config import ConfigError, server_settings
+from .logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
+        settings = server_settings()
+        configure_logging(settings.log_level, settings.log_format)
         return args.run(args) or 0
     except ConfigError as error:
         print(f"craftkit-bff: {error}", file=sys.stderr)

@@ -103,6 +103,10 @@ class Settings:
     log_level: str = setting(
         "CRAFTKIT_LOG_LEVEL", "info", p.choice("debug", "info", "warning", "error"),
         "least severe log level written (request lines are `info`)")
+    log_format: str = setting(
+        "CRAFTKIT_LOG_FORMAT", "text", p.choice("text", "json"),
+        "`text` (time, level, logger, message) or `json` (one object per line, for log "
+        "shippers)")
     bind: str = setting(
         "CRAFTKIT_BIND", "0.0.0.0:8000", p.text,
         "`HOST:PORT` the shipped gunicorn configuration listens on")

@@ -44,15 +44,27 @@ def log_request(response: Response) -> Response:
     rid = g.get("craftkit_request_id", "-")
     response.headers["X-Request-ID"] = rid
     # Building the record's fields costs more than the rest of this hook: skip it when
-    # nobody listens: the root logger defaults to WARNING and gunicorn configures only its
-    # own loggers, so under plain gunicorn this line is never emitted.
+    # nobody listens (CRAFTKIT_LOG_LEVEL above info, or a host app that logs warnings only).
     if not log.isEnabledFor(logging.INFO):
         return response
     duration_ms = seconds * 1000
-    org_id = g.get("craftkit_org_id", "-")
-    log.info("%s %s %s %.1fms org=%s request_id=%s", request.method, request.path,
-             response.status_code, duration_ms, org_id, rid,
-             extra={"method": request.method, "path": request.path,
+    # The path and the org id come from the caller: escape them, so a %0a in a path cannot
+    # write a second, forged line. The request id and method are already plain tokens.
+    path = printable(request.path)
+    route = request.url_rule.rule if request.url_rule else "-"
+    org_id = printable(g.get("craftkit_org_id", "-"))
+    method = printable(request.method)
+    log.info("%s %s %s %.1fms org=%s request_id=%s", method, path, response.status_code,
+             duration_ms, org_id, rid,
+             extra={"method": method, "route": route, "path": path,
                     "status": response.status_code, "duration_ms": round(duration_ms, 1),
                     "org_id": org_id, "request_id": rid})
     return response
+
+
+def printable(text: str) -> str:
+    """Return text with control, separator and format characters escaped (\\n, \\u2028)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)

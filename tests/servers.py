@@ -39,15 +39,17 @@ def free_port() -> int:
 
 @contextmanager
 def run_process(args: list[str], env: dict[str, str], ready_url: str,
-                timeout: float = 60) -> Iterator[subprocess.Popen]:
+                timeout: float = 60, output=None, cwd: str | None = None,
+                ) -> Iterator[subprocess.Popen]:
     """Start a server process, wait until ready_url answers, and stop it afterwards.
 
     Its output goes to a file, not a pipe: a server that logs every request would fill an
-    unread pipe and then block mid-request.
+    unread pipe and then block mid-request. Pass ``output`` (a binary file) to read it.
     """
-    output = tempfile.TemporaryFile()
+    owned = output is None
+    output = tempfile.TemporaryFile() if owned else output
     process = subprocess.Popen(args, env={**os.environ, **env}, stdout=output,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+                               stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
     try:
         _wait_until_up(process, ready_url, timeout, output)
         yield process
@@ -58,7 +60,8 @@ def run_process(args: list[str], env: dict[str, str], ready_url: str,
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
-        output.close()
+        if owned:
+            output.close()
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, timeout: float, output) -> None:

@@ -1,0 +1,92 @@
+"""Log lines as operators read them: one per request, escaped, as text or JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from bff.logs import configure_logging
+from bff.requestlog import printable
+
+from .support import BASE, bearer, expect_provision
+
+
+@pytest.fixture
+def captured():
+    """Install the BFF's handler on a buffer for one test, then restore the root logger."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+
+    def install(fmt):
+        configure_logging("info", fmt, stream)
+        return stream
+
+    yield install
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    logging.captureWarnings(False)
+
+
+def test_text_lines_carry_time_level_logger_and_the_request(client, upstream, captured):
+    stream = captured("text")
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/renders", json={"data": []})
+    client.get("/api/craftkit/renders", headers={**bearer(), "X-Request-ID": "rid-7"})
+    (line,) = [x for x in stream.getvalue().splitlines() if " bff.request " in x]
+    assert " INFO bff.request GET /api/craftkit/renders 200 " in line
+    assert line.endswith("org=org-a request_id=rid-7")
+    assert line[:4].isdigit()  # starts with the time
+
+
+def test_json_lines_have_one_key_per_field(client, upstream, captured):
+    stream = captured("json")
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/builder/templates", json={"data": []})
+    client.get("/api/craftkit/templates", headers={**bearer(), "X-Request-ID": "rid-8"})
+    records = [json.loads(x) for x in stream.getvalue().splitlines()]
+    (line,) = [r for r in records if r["logger"] == "bff.request"]
+    assert line["level"] == "INFO" and line["time"]
+    assert (line["method"], line["route"], line["status"]) == (
+        "GET", "/api/craftkit/templates", 200)
+    assert (line["org_id"], line["request_id"]) == ("org-a", "rid-8")
+    assert line["duration_ms"] >= 0
+
+
+def test_a_newline_in_the_path_cannot_forge_a_second_line(client, captured):
+    stream = captured("text")
+    response = client.get("/api/craftkit/renders/r1%0a2026-01-01 INFO bff.request GET x 200"
+                          "/download", headers=bearer())
+    assert response.status_code == 400
+    lines = stream.getvalue().splitlines()
+    request_lines = [x for x in lines if "bff.request" in x]
+    assert len(request_lines) == 1
+    assert "\\n2026-01-01 INFO" in request_lines[0]
+    assert not any(x.startswith("2026-01-01") for x in lines)
+
+
+def test_warnings_get_a_time_and_a_level(captured):
+    import warnings
+
+    stream = captured("text")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn_explicit("careful", UserWarning, "somewhere.py", 1)
+    (line, *_) = stream.getvalue().splitlines()
+    assert " WARNING py.warnings " in line and "careful" in line
+
+
+def test_configuring_twice_keeps_one_handler(captured):
+    captured("text")
+    captured("json")
+    ours = [h for h in logging.getLogger().handlers if getattr(h, "_craftkit_bff_handler", 0)]
+    assert len(ours) == 1
+
+
+@pytest.mark.parametrize(("raw", "shown"), [("plain/path", "plain/path"), ("a\nb", "a\\nb"),
+                                            ("a\u2028b", "a\\u2028b"), ("a\x1b[31m", "a\\x1b[31m")])
+def test_printable_escapes_what_could_break_a_line(raw, shown):
+    assert printable(raw) == shown
