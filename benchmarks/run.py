@@ -151,8 +151,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="threads per worker (default: each server's own default)")
     parser.add_argument("--server-arg", action="append", help="extra argument for every BFF "
                         "server's command line")
-    parser.add_argument("--loris", type=int, default=256,
-                        help="slow connections the slowloris scenario holds (256)")
+    parser.add_argument("--loris", type=int, default=512,
+                        help="slow connections the slowloris scenario holds (512: twice "
+                             "2 workers x 64 threads, as the kernel spreads them unevenly)")
     parser.add_argument("--repo", type=Path, default=servers.REPO,
                         help="checkout whose serve and gunicorn run (default: this one)")
     parser.add_argument("--json", type=Path, default=servers.BENCH / "results" / "latest.json")

@@ -19,8 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .config import ConfigError, Settings, declared, server_settings
+from .logs import configure_logging
 
 METRICS_DIR_PREFIX = "craftkit-bff-metrics-"
+# granian reads whole requests before a thread sees them, so it can face clients directly.
+DEFAULT_BIND = "0.0.0.0:8000"
 # Above CRAFTKIT_TIMEOUT's read timeout, like gunicorn's graceful_timeout: a worker told to
 # stop finishes what it is serving, and is killed only after this many seconds.
 GRACEFUL_TIMEOUT = 30
@@ -95,15 +98,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def configure_server_logging(settings: Settings) -> None:
-    """Hook: set up logging for a server process (the lead's logging set-up plugs in here).
-
-    Until then, the BFF's loggers write at CRAFTKIT_LOG_LEVEL to stderr.
-    """
-    import logging
-
-    logging.basicConfig(level=settings.log_level.upper(), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+# granian's own lines (start, workers, shutdown) go through the root logger, so they share
+# the format bff.logs gives every other line. Python's dictConfig closes the handlers it
+# replaces, so this names none: the root handler bff.logs installed stays in place.
+GRANIAN_LOGGING = {"version": 1, "disable_existing_loggers": False, "formatters": {},
+                   "handlers": {}, "loggers": {"_granian": {"propagate": True},
+                                               "granian.access": {"propagate": True}}}
 
 
 def scrub_secrets(environ: dict | None = None) -> None:
@@ -139,19 +139,20 @@ def serve(bind: str | None = None, workers: int | None = None,
     from granian.server import Server
 
     settings = server_settings()
-    host, port = parse_bind(bind or settings.bind)
+    host, port = parse_bind(bind or settings.bind or DEFAULT_BIND)
     workers = workers or default_workers()
     threads = threads or settings.threads
     if workers < 1 or threads < 1:
         raise ConfigError("--workers and --threads must be at least 1.")
-    configure_server_logging(settings)
+    configure_logging(settings.log_level, settings.log_format)
     with metrics_directory(settings):
         _check_app()
         server = Server(
             "bff.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
             workers=workers, blocking_threads=threads, http=HTTPModes.http1,
             websockets=False, respawn_failed_workers=True,
-            workers_kill_timeout=GRACEFUL_TIMEOUT, log_level=settings.log_level)
+            workers_kill_timeout=GRACEFUL_TIMEOUT, log_level=settings.log_level,
+            log_dictconfig=GRANIAN_LOGGING)
         server.serve(target_loader=worker_app, wrap_loader=False)
     return 0
 
