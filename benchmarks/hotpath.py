@@ -64,14 +64,19 @@ def call(app, env: dict) -> int:
     return int(status[0].split()[0])
 
 
-def measure(route: str, requests: int, upstream: str, profile: bool) -> float:
+def measure(route: str, requests: int, upstream: str, profile: bool, log: bool) -> float:
     """CPU microseconds per request of this thread (after a warm-up)."""
+    import logging
+
     import scenarios
 
     from bff import create_app
 
+    if log:  # request lines written, as a server's default logging does, to a file
+        logging.basicConfig(level=logging.INFO, filename=os.devnull,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app({"CRAFTKIT_ADMIN_KEY": "ck_admin_benchmark_0123456789abcdef",
-                      "CRAFTKIT_BASE_URL": upstream, "CRAFTKIT_LOG_LEVEL": "warning",
+                      "CRAFTKIT_BASE_URL": upstream,
                       "CRAFTKIT_AUTH_JWT_SECRET": scenarios.JWT_SECRET})
     env = environ_for(route, scenarios.token_for(scenarios.ORG))
     for _ in range(200):
@@ -83,7 +88,9 @@ def measure(route: str, requests: int, upstream: str, profile: bool) -> float:
             call(app, env)
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("HOTPATH_SORT", "tottime")).print_stats(int(os.environ.get("HOTPATH_TOP", "40")))
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(os.environ.get("HOTPATH_SORT", "tottime"))
+        stats.print_stats(int(os.environ.get("HOTPATH_TOP", "40")))
         print(out.getvalue())
     # Other work on a shared machine only ever adds CPU time (cache misses, migrations):
     # the fastest of many small batches is the closest to the code's own cost.
@@ -99,7 +106,8 @@ def measure(route: str, requests: int, upstream: str, profile: bool) -> float:
 def child(args: argparse.Namespace) -> None:
     # The checkout under test first, then the benchmark helpers.
     sys.path[:0] = [str(args.child_repo), str(BENCH)]
-    print(json.dumps({"us": measure(args.route, args.requests, args.upstream, args.profile)}))
+    print(json.dumps({"us": measure(args.route, args.requests, args.upstream, args.profile,
+                                    args.log)}))
 
 
 def main() -> None:
@@ -109,6 +117,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repo", type=Path, action="append")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--log", action="store_true",
+                        help="write the request log lines (CRAFTKIT_LOG_LEVEL=info) to /dev/null")
     parser.add_argument("--child-repo", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--upstream", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -127,7 +137,8 @@ def main() -> None:
         for _ in range(1 if args.profile else args.rounds):
             for repo in repos:
                 cmd = [sys.executable, __file__, "--child-repo", str(repo), "--upstream",
-                       standin.url, "--route", args.route, "--requests", str(args.requests)]
+                       standin.url, "--route", args.route, "--requests", str(args.requests),
+                       *(["--log"] if args.log else [])]
                 out = subprocess.run(cmd + (["--profile"] if args.profile else []),
                                      capture_output=True, text=True, check=True,
                                      env=dict(os.environ, PYTHONPATH=str(repo)))
