@@ -9,7 +9,10 @@ request (in the fastest batch of 50): Flask's request cycle, our hooks, JSON, se
 JWT check and the client side of the upstream call, without the server in front. Each
 --repo (default: this checkout) runs in its own process, rounds interleaved, so a busy
 moment on a shared machine hits every checkout alike; the median round is reported.
---profile also prints the functions with the most own CPU time (cProfile).
+--profile also prints the functions with the most own CPU time (cProfile). On a busy
+machine CPU time is noisy; --instructions counts the instructions each request executes
+under valgrind instead (deterministic, ~50x slower): two runs of different lengths, so
+start-up and warm-up cancel out.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import io
 import json
 import os
 import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -117,6 +121,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repo", type=Path, action="append")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per request under valgrind")
     parser.add_argument("--log", action="store_true",
                         help="write the request log lines (CRAFTKIT_LOG_LEVEL=info) to /dev/null")
     parser.add_argument("--child-repo", type=Path, help=argparse.SUPPRESS)
@@ -134,23 +140,43 @@ def main() -> None:
     standin = servers.start_standin(servers.free_port(), None, log_dir)
     figures: dict[Path, list[float]] = {r: [] for r in repos}
     try:
-        for _ in range(1 if args.profile else args.rounds):
+        for _ in range(1 if args.profile or args.instructions else args.rounds):
             for repo in repos:
-                cmd = [sys.executable, __file__, "--child-repo", str(repo), "--upstream",
-                       standin.url, "--route", args.route, "--requests", str(args.requests),
-                       *(["--log"] if args.log else [])]
-                out = subprocess.run(cmd + (["--profile"] if args.profile else []),
-                                     capture_output=True, text=True, check=True,
-                                     env=dict(os.environ, PYTHONPATH=str(repo)))
-                lines = out.stdout.strip().splitlines()
-                if args.profile:
-                    print("\n".join(lines[:-1]))
-                figures[repo].append(json.loads(lines[-1])["us"])
+                run = instructions if args.instructions else cpu_time
+                figures[repo].append(run(args, repo, standin.url))
     finally:
         standin.stop()
+    unit = "instructions" if args.instructions else "us CPU"
     for repo, values in figures.items():
-        print(f"{args.route}: {statistics.median(values):7.1f} us CPU per request (rounds "
+        print(f"{args.route}: {statistics.median(values):9.1f} {unit} per request (rounds "
               f"{', '.join(f'{v:.0f}' for v in values)})  {repo}")
+
+
+def child_command(args: argparse.Namespace, repo: Path, upstream: str, requests: int) -> list:
+    return [sys.executable, __file__, "--child-repo", str(repo), "--upstream", upstream,
+            "--route", args.route, "--requests", str(requests),
+            *(["--log"] if args.log else []), *(["--profile"] if args.profile else [])]
+
+
+def cpu_time(args: argparse.Namespace, repo: Path, upstream: str) -> float:
+    out = subprocess.run(child_command(args, repo, upstream, args.requests),
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(repo)))
+    lines = out.stdout.strip().splitlines()
+    if args.profile:
+        print("\n".join(lines[:-1]))
+    return json.loads(lines[-1])["us"]
+
+
+def instructions(args: argparse.Namespace, repo: Path, upstream: str) -> float:
+    counts = []
+    for requests in (BATCH, BATCH + args.requests):
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+               *child_command(args, repo, upstream, requests)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                             env=dict(os.environ, PYTHONPATH=str(repo)))
+        counts.append(int(re.search(r"Collected : (\d+)", out.stderr)[1]))
+    return (counts[1] - counts[0]) / args.requests
 
 
 if __name__ == "__main__":

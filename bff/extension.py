@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from . import api, health
+from .api.slots import DownloadSlots
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore
@@ -34,6 +35,7 @@ class BffState:
     sealer: RenewTokenSealer
     identity_loader: IdentityLoader
     metrics: Metrics
+    download_slots: DownloadSlots
 
 
 class CraftkitBFF:
@@ -85,7 +87,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, sealer,
-                    identity_loader or default_identity_loader(settings), metrics)
+                    identity_loader or default_identity_loader(settings), metrics,
+                    DownloadSlots(settings.threads))
 
 
 def default_identity_loader(settings: Settings) -> IdentityLoader:

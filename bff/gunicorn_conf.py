@@ -54,6 +54,11 @@ if _settings.metrics and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ[_OWNED] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
+def post_fork(server, worker):
+    """Tell the worker's app how many threads it really has (--threads may override ours)."""
+    os.environ["CRAFTKIT_THREADS"] = str(server.cfg.threads)
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges from the aggregated metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -145,6 +145,8 @@ def serve(bind: str | None = None, workers: int | None = None,
     if workers < 1 or threads < 1:
         raise ConfigError("--workers and --threads must be at least 1.")
     configure_logging(settings.log_level, settings.log_format)
+    # The app sizes its download slots from the threads it really has (bff/api/slots.py).
+    os.environ["CRAFTKIT_THREADS"] = str(threads)
     with metrics_directory(settings):
         _check_app()
         server = Server(

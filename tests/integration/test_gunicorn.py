@@ -3,6 +3,7 @@ configuration, started from a directory that is not the repository: same behavio
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import Flask, Response
 
 from bff.emulator import create_emulator_app
 from tests.servers import SERVERS, bff_command, free_port, run_process, serve_app
@@ -177,3 +179,64 @@ def _wait_for(url: str, timeout: float = 60) -> None:
         except requests.RequestException:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def big_download_craftkit() -> Flask:
+    """A Craftkit stand-in whose renders are 64 MiB: more than any socket buffers hold."""
+    app = Flask("big")
+    block = b"%" * (1024 * 1024)
+
+    @app.post("/v1/admin/provision")
+    def provision():
+        return {"apiKey": "ck_live_big", "projectId": "p", "partnerId": "q"}
+
+    @app.get("/v1/embed/builder/templates")
+    def templates():
+        return {"data": []}
+
+    @app.get("/v1/embed/renders/<render_id>/download")
+    def download(render_id):
+        return Response((block for _ in range(64)), mimetype="application/pdf",
+                        headers={"Content-Length": str(64 * len(block))})
+
+    return app
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_stalled_downloads_leave_threads_for_other_requests(server, tmp_path):
+    with serve_app(big_download_craftkit()) as craftkit_url:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with run_process(bff_command(server, port, workers=1, threads=4), env_for(craftkit_url),
+                         base + "/healthz", cwd=str(tmp_path)):
+            auth = {"Authorization": f"Bearer {token_for('dora', ('acme',))}"}
+            download = "/api/craftkit/renders/r1/download"
+            # Three browsers that stop reading: each holds one of the worker's 4 threads.
+            stalled = [_stalled_get(port, download, auth) for _ in range(3)]
+            time.sleep(1)
+            busy = requests.get(base + download, headers=auth, timeout=5, stream=True)
+            assert (busy.status_code, busy.json()["error"]) == (503, "downloads_busy")
+            started = time.monotonic()
+            assert requests.get(base + "/api/craftkit/templates", headers=auth,
+                                timeout=5).status_code == 200
+            assert time.monotonic() - started < 2
+            for sock in stalled:  # the browsers go away: their slots come back
+                sock.close()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with requests.get(base + download, headers=auth, timeout=5,
+                                  stream=True) as again:
+                    if again.status_code == 200:
+                        break
+                time.sleep(0.2)
+            assert again.status_code == 200
+
+
+def _stalled_get(port: int, path: str, headers: dict[str, str]) -> socket.socket:
+    """Send a GET and never read the answer (a small receive buffer fills at once)."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+             *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    sock.sendall("\r\n".join(lines).encode())
+    return sock
