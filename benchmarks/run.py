@@ -52,7 +52,8 @@ class Bench:
         # BFF target name -> (server kind, checkout).
         self.bffs: dict[str, tuple[str, Path]] = {}
         self.results: dict = {"started": stamp, "seconds": self.seconds, "cpus": args.cpus,
-                              "workers": args.workers, "scenarios": {}}
+                              "workers": args.workers, "rounds": args.rounds,
+                              "scenarios": {}}
 
     def plan(self) -> None:
         """Decide which BFF targets run: this checkout's servers, and the --before one."""
@@ -132,6 +133,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="craftkit-bff benchmark")
     parser.add_argument("--quick", action="store_true", help="3 s per run instead of 10 s")
     parser.add_argument("--seconds", type=float, help="measured seconds per run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run each load scenario this many times, targets interleaved, "
+                             "and report medians (use 3+ on a busy machine)")
     parser.add_argument("--scenario", action="append",
                         help="run only these (repeatable; a prefix like 'mint' works): "
                              + ", ".join(scenarios.ALL))

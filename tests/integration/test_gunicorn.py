@@ -181,10 +181,21 @@ def _wait_for(url: str, timeout: float = 60) -> None:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-def big_download_craftkit() -> Flask:
-    """A Craftkit stand-in whose renders are 64 MiB: more than any socket buffers hold."""
+def big_download_craftkit(open_downloads: list[int]) -> Flask:
+    """A Craftkit stand-in whose renders are 64 MiB: more than any socket buffers hold.
+
+    open_downloads[0] counts the downloads it is still sending.
+    """
     app = Flask("big")
     block = b"%" * (1024 * 1024)
+
+    def body():
+        open_downloads[0] += 1
+        try:
+            for _ in range(64):
+                yield block
+        finally:  # sent, or the BFF closed its connection
+            open_downloads[0] -= 1
 
     @app.post("/v1/admin/provision")
     def provision():
@@ -196,7 +207,7 @@ def big_download_craftkit() -> Flask:
 
     @app.get("/v1/embed/renders/<render_id>/download")
     def download(render_id):
-        return Response((block for _ in range(64)), mimetype="application/pdf",
+        return Response(body(), mimetype="application/pdf",
                         headers={"Content-Length": str(64 * len(block))})
 
     return app
@@ -204,7 +215,8 @@ def big_download_craftkit() -> Flask:
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_stalled_downloads_leave_threads_for_other_requests(server, tmp_path):
-    with serve_app(big_download_craftkit()) as craftkit_url:
+    open_downloads = [0]
+    with serve_app(big_download_craftkit(open_downloads)) as craftkit_url:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with run_process(bff_command(server, port, workers=1, threads=4), env_for(craftkit_url),
@@ -220,9 +232,13 @@ def test_stalled_downloads_leave_threads_for_other_requests(server, tmp_path):
             assert requests.get(base + "/api/craftkit/templates", headers=auth,
                                 timeout=5).status_code == 200
             assert time.monotonic() - started < 2
+            assert open_downloads[0] == 3
             for sock in stalled:  # the browsers go away: their slots come back
                 sock.close()
             deadline = time.monotonic() + 10
+            while open_downloads[0] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert open_downloads[0] == 0  # and the BFF let go of Craftkit's downloads
             while time.monotonic() < deadline:
                 with requests.get(base + download, headers=auth, timeout=5,
                                   stream=True) as again:
