@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -84,7 +83,7 @@ def run_wrk(url: str, *, method: str = "GET", headers: dict[str, str] | None = N
 
 # --- raw HTTP/1.1 helpers -----------------------------------------------------------------
 
-def _request_bytes(url: str, method: str, headers: dict[str, str], body: bytes | None) -> bytes:
+def request_bytes(url: str, method: str, headers: dict[str, str], body: bytes | None) -> bytes:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
@@ -100,7 +99,7 @@ async def _one_request(url: str, method: str, headers: dict, body: bytes | None,
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     try:
         await start.wait()
-        writer.write(_request_bytes(url, method, {**headers, "Connection": "close"}, body))
+        writer.write(request_bytes(url, method, {**headers, "Connection": "close"}, body))
         await writer.drain()
         status_line = await reader.readline()
         await reader.read()               # until the server closes (Connection: close)
@@ -135,7 +134,7 @@ def download(url: str, headers: dict[str, str], stop_after: int | None = None) -
     sock = socket.create_connection((parts.hostname, parts.port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
     started = time.perf_counter()
-    sock.sendall(_request_bytes(url, "GET", {**headers, "Connection": "close"}, None))
+    sock.sendall(request_bytes(url, "GET", {**headers, "Connection": "close"}, None))
     buf = bytearray(1024 * 1024)
     view = memoryview(buf)
     head = b""
@@ -210,81 +209,6 @@ def _read_chunked(sock: socket.socket, buf: bytearray, view: memoryview,
         if not fill(2):
             return got, False
         del buf[:2]
-
-
-def throttled_download(url: str, headers: dict[str, str], seconds: float,
-                       mib_per_s: float, on_tick=None) -> dict:
-    """Read a download at about mib_per_s for `seconds`, then hang up (a slow browser).
-
-    The receive buffer is kept small so the server, not the kernel, has to hold back;
-    on_tick() is called between reads (the runner samples the server's memory there).
-    """
-    parts = urlsplit(url)
-    sock = socket.create_connection((parts.hostname, parts.port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-    sock.sendall(_request_bytes(url, "GET", {**headers, "Connection": "close"}, None))
-    chunk, got = 16 * 1024, 0
-    pause = chunk / (mib_per_s * 1024 * 1024)
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        data = sock.recv(chunk)
-        if not data:
-            break
-        got += len(data)
-        if on_tick is not None:
-            on_tick()
-        time.sleep(pause)
-    sock.close()
-    return {"bytes": got, "seconds": time.perf_counter() - started}
-
-
-class Slowloris:
-    """Hold n connections that send a request's headers one line at a time, never ending.
-
-    Each connection sends a request line, then one more header every `interval` seconds
-    from a background thread, so a server that parses headers on a request thread keeps
-    that thread waiting; one that reads headers without a thread only holds a socket.
-    """
-
-    def __init__(self, url: str, n: int, interval: float = 1.0) -> None:
-        parts = urlsplit(url)
-        self.address = (parts.hostname, parts.port)
-        self.n, self.interval = n, interval
-        self.socks: list[socket.socket] = []
-        self.refused = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._trickle, daemon=True)
-
-    def __enter__(self) -> Slowloris:
-        for _ in range(self.n):
-            try:
-                sock = socket.create_connection(self.address, timeout=5)
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n")
-                self.socks.append(sock)
-            except OSError:
-                self.refused += 1
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for sock in self.socks:
-            sock.close()
-
-    def _trickle(self) -> None:
-        line = 0
-        while not self._stop.wait(self.interval):
-            line += 1
-            for sock in list(self.socks):
-                try:
-                    sock.sendall(f"X-Slow-{line}: a\r\n".encode())
-                except OSError:
-                    self.socks.remove(sock)   # the server hung up on it
-
-    @property
-    def open(self) -> int:
-        return len(self.socks)
 
 
 def timed_get(url: str, headers: dict[str, str], timeout: float = 10.0) -> dict:

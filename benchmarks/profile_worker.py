@@ -22,8 +22,8 @@ from pathlib import Path
 
 import clients
 import run
-import scenarios
 import servers
+import targets
 
 
 def frame_name(frame: str) -> str:
@@ -107,7 +107,7 @@ def main() -> None:
         bench.configure(latency_ms=args.latency_ms)
         bff = bench.procs[args.server]
         worker = next(p for p in servers.tree(bff.pid) if p != bff.pid)
-        req = scenarios.request_for(args.server, args.route, bff.url)
+        req = targets.request_for(args.server, args.route, bff.url)
         load = dict(connections=args.connections, cpus=bench.client_cpus, **req)
         clients.run_wrk(seconds=2, **load)                     # warm up
         raw = bench.log_dir / f"profile-{args.route}.txt"

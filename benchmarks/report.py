@@ -27,7 +27,8 @@ def _label(results: dict, target: str) -> str:
     info = results.get("targets", {}).get(target)
     if not info:
         return target
-    return f"{target} ({info['kind']} @ {info['commit']})" if info.get("commit") else target
+    at = f" @ {info['commit']}" if info.get("commit") else ""
+    return f"{target} ({info['kind']}{at})"
 
 
 def load_table(results: dict) -> str:
@@ -93,7 +94,7 @@ def other_lines(results: dict) -> list[str]:
 
 
 def table(results: dict) -> str:
-    return "\n".join([load_table(results), "", *other_lines(results)])
+    return "\n".join([issue_table(results), "", load_table(results), "", *other_lines(results)])
 
 
 def targets_check(results: dict) -> list[str]:
@@ -159,3 +160,51 @@ def _download_checks(dl: dict, target: str, check) -> None:
     rel = e["release"]
     check("upstream released on client disconnect", rel.get("released", False),
           f"{rel.get('after_ms', '-')} ms")
+
+
+def issue_table(results: dict) -> str:
+    """The issue's table: one row per target figure, one column per server, then the goal."""
+    sc = results["scenarios"]
+    columns = ["reference", *[t for t in ("before", "gunicorn", "serve")
+                              if t in results.get("targets", {})]]
+    rows = ["| scenario | " + " | ".join(_label(results, c) for c in columns) + " | goal |",
+            "|---|" + "---|" * (len(columns) + 1)]
+
+    def row(label: str, cell, goal: str) -> None:
+        rows.append(f"| {label} | " + " | ".join(cell(c) for c in columns) + f" | {goal} |")
+
+    for route in ("mint", "templates"):
+        zero, mid, many = (sc.get(f"{route}-0ms-32", {}), sc.get(f"{route}-50ms-64", {}),
+                           sc.get(f"{route}-50ms-256", {}))
+        if zero:
+            row(f"{route}: CPU per request, 0 ms upstream, 32 conns",
+                lambda c, z=zero: _f((z.get(c) or {}).get("cpu_ms_per_req"), "{:.2f} ms"),
+                f"<= {CPU_TARGET_MS} ms")
+        if mid:
+            row(f"{route}: 50 ms upstream, 64 conns (x direct)",
+                lambda c, m=mid: _f(_ratio(m.get(c), m.get("direct")), "{:.2f}x"),
+                f">= {DIRECT_RATIO}x")
+        if many:
+            row(f"{route}: 50 ms, 256 conns: req/s, p99, errors",
+                lambda c, m=many: "–" if c not in m else
+                f"{m[c]['rate']:.0f}, {m[c]['p99_ms']:.0f} ms, {m[c]['errors']}",
+                f">= {REFERENCE_RATIO:.0f}x ref req/s, p99 < {P99_MS} ms, 0 errors")
+    dl = sc.get("download", {})
+    if dl:
+        row(f"{dl['mib']} MiB download (x direct), peak RSS growth, throttled",
+            lambda c: "–" if c not in dl else
+            f"{dl[c]['mib_s'] / dl['direct']['mib_s']:.2f}x, {dl[c]['peak_rss_growth_mib']:.1f}"
+            f" MiB, {dl[c]['throttled_rss_growth_mib']:.1f} MiB",
+            f">= {DOWNLOAD_RATIO}x, < {RSS_MIB} MiB, < {RSS_MIB} MiB")
+    herd = sc.get("cold-herd", {})
+    if herd:
+        row("cold herd: provision calls per process",
+            lambda c: "–" if c not in herd else
+            "/".join(str(v) for v in sorted(herd[c]["per_process"].values())), "1 per worker")
+    loris = sc.get("slowloris", {})
+    if loris:
+        row(f"a request while {loris['connections']} slowloris connections are open",
+            lambda c: "–" if c not in loris else
+            ("no answer in 10 s" if loris[c]["during"]["seconds"] is None
+             else f"{loris[c]['during']['seconds']:.2f} s"), f"<= {LORIS_SECONDS:.0f} s")
+    return "\n".join(rows)

@@ -17,9 +17,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings, declared, server_settings
 from .logs import configure_logging
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 METRICS_DIR_PREFIX = "craftkit-bff-metrics-"
 # granian reads whole requests before a thread sees them, so it can face clients directly.
@@ -119,7 +123,7 @@ def scrub_secrets(environ: dict | None = None) -> None:
             environ.pop(item.env, None)
 
 
-def worker_app():
+def worker_app() -> Flask:
     """Build one worker's app: granian calls this once in each worker process."""
     from . import create_app
 
