@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
+from ._version import __version__
 from .config import ConfigError, server_settings
 from .logs import configure_logging
+from .tenants_cli import add_tenants_parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="craftkit-bff", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"craftkit-bff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the BFF in production (granian, one "
@@ -53,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--emulator-port", type=int, default=5001, help="the emulator's port")
     demo.add_argument("--session-ttl", type=int, default=900, metavar="SECONDS",
                       help="embed session lifetime (short values show refreshes)")
+    demo.add_argument("--account", action="store_true", help="provision the orgs with an "
+                      "account key and the tenant registry instead of the admin key")
     demo.set_defaults(run=_demo)
 
     provision = commands.add_parser("provision", help="resolve an org's Craftkit project "
@@ -65,11 +71,15 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
                                  "key and iframe framing; exit non-zero with fixes")
-    doctor.add_argument("--org", help="an org to mint a test session for (framing check)")
+    doctor.add_argument("--org", help="an org to mint a test session for (framing check; "
+                        "needs --provision)")
+    doctor.add_argument("--provision", action="store_true",
+                        help="let the framing check provision --org (created if missing)")
     doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
                         help="an origin that embeds the builder (repeatable; default: "
                         "CRAFTKIT_ALLOWED_ORIGINS)")
     doctor.set_defaults(run=_doctor)
+    add_tenants_parser(commands)
     return parser
 
 
@@ -93,6 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
     from .emulator import serve
 
     serve(args.host, args.port, args.data)
@@ -100,9 +111,10 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
     from .demo_stack import run_demo
 
-    return run_demo(args.port, args.emulator_port, args.session_ttl)
+    return run_demo(args.port, args.emulator_port, args.session_ttl, account=args.account)
 
 
 def _provision(args: argparse.Namespace) -> int:
@@ -114,7 +126,14 @@ def _provision(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from .operator import doctor
 
-    return doctor(args.org, args.host_origin)
+    return doctor(args.org, args.host_origin, may_provision=args.provision)
+
+
+def _require_emulator_extra() -> None:
+    # The emulator renders real PDFs with fpdf2, which production installs do not need.
+    if importlib.util.find_spec("fpdf") is None:
+        raise ConfigError("the Craftkit emulator needs the 'emulator' extra: "
+                          "pip install 'craftkit-bff[emulator]'")
 
 
 if __name__ == "__main__":

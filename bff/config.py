@@ -20,6 +20,9 @@ __all__ = ["DEFAULTS", "ConfigError", "Settings", "describe", "load_environment"
            "markdown_table", "server_settings", "settings_from"]
 
 PREFIX = "CRAFTKIT_"
+ACCOUNT_KEY_PREFIX = "ck_acct_"
+DEFAULT_REGISTRY_URL = "sqlite:///craftkit-registry.sqlite3"
+MIN_REGISTRY_SECRET = 16
 
 
 def setting(env: str, default: Any, parse: Callable[[Any, str], Any], help: str, *,
@@ -35,8 +38,8 @@ class Settings:
 
     admin_key: str | None = setting(
         "CRAFTKIT_ADMIN_KEY", None, p.text, "the Craftkit admin key; start-up fails "
-        "without it. Never sent to the browser or logged", secret=True,
-        shown_default="*(required)*")
+        "without it or `CRAFTKIT_ACCOUNT_KEY`. Never sent to the browser or logged",
+        secret=True, shown_default="*(this or the account key)*")
     base_url: str = setting(
         "CRAFTKIT_BASE_URL", "https://www.craftkit.dev", p.http_url,
         "Craftkit's base URL (a trailing slash is stripped)")
@@ -57,7 +60,7 @@ class Settings:
     seal_key: str | None = setting(
         "CRAFTKIT_SEAL_KEY", None, p.text, "secret the renew-token seal key is derived from "
         "(HKDF-SHA256); set the same on every host", secret=True,
-        shown_default="derived from the admin key")
+        shown_default="derived from the admin or account key")
     seal_ttl: int = setting(
         "CRAFTKIT_SEAL_TTL", 12 * 3600, p.integer(60),
         "seconds a sealed renew token can be used")
@@ -117,16 +120,83 @@ class Settings:
     secret_key: str | None = setting(
         "SECRET_KEY", None, p.text, "Flask's session signing key; required when the "
         "identity is the signed session", secret=True)
+    cache_url: str | None = setting(
+        "CRAFTKIT_CACHE_URL", None, p.optional_redis_url, "Redis URL (`redis://` or "
+        "`rediss://`) of the key store every host shares: one provision call per org across "
+        "the fleet; unset: each process keeps its own keys", secret=True)
+    cache_key: str | None = setting(
+        "CRAFTKIT_CACHE_KEY", None, p.text, "secret the Redis key store's encryption key is "
+        "derived from (HKDF-SHA256); set the same on every host", secret=True,
+        shown_default="derived from the admin key")
+    cache_local_ttl: float = setting(
+        "CRAFTKIT_CACHE_LOCAL_TTL", 5, p.number(0), "seconds a process reuses a key it read "
+        "from Redis before asking Redis again (so an org deleted elsewhere may be used here "
+        "that long)")
+    cache_timeout: float = setting(
+        "CRAFTKIT_CACHE_TIMEOUT", 0.25, p.number(0.01), "Redis connect and read timeout in "
+        "seconds; a slower Redis is treated as down and keys are kept in-process")
+    account_key: str | None = setting(
+        "CRAFTKIT_ACCOUNT_KEY", None, p.text, "a Craftkit account key (`ck_acct_...`): "
+        "provision each org with `/v1/projects*` instead of the admin key (set exactly one of "
+        "the two). Never sent to the browser or logged", secret=True)
+    registry_url: str | None = setting(
+        "CRAFTKIT_REGISTRY_URL", None, p.text, "the tenant registry: `sqlite:///path/to/file` "
+        "or `postgresql://user:password@host:port/db`; optional with the admin key",
+        secret=True, shown_default=f"`{DEFAULT_REGISTRY_URL}` with the account key")
+    registry_secret: str | None = setting(
+        "CRAFTKIT_REGISTRY_SECRET", None, p.text, "secret the registry's AES-256-GCM row key "
+        "is derived from (at least 16 characters, never the account or admin key); required "
+        "with the account key", secret=True)
+    registry_secret_previous: str | None = setting(
+        "CRAFTKIT_REGISTRY_SECRET_PREVIOUS", None, p.text, "the secret being rotated out: "
+        "rows it sealed stay readable until `craftkit-bff tenants reencrypt` has run",
+        secret=True)
+    registry_lease: float = setting(
+        "CRAFTKIT_REGISTRY_LEASE", 60, p.number(1), "seconds a worker may hold an org's "
+        "creation before another takes it over (keep it above two upstream timeouts)")
+    registry_wait: float = setting(
+        "CRAFTKIT_REGISTRY_WAIT", 15, p.number(0), "seconds a request waits for another "
+        "worker's creation of the same org before answering 503")
+    registry_timeout: float = setting(
+        "CRAFTKIT_REGISTRY_TIMEOUT", 5, p.number(0.1), "seconds to connect to the registry "
+        "or run one statement there")
+    registry_pool_size: int = setting(
+        "CRAFTKIT_REGISTRY_POOL_SIZE", 4, p.integer(1),
+        "PostgreSQL connections kept per process (as many again may open under load)")
 
     @property
     def seal_secret(self) -> bytes:
-        """The secret renew-token seals are derived from: the seal key, else the admin key."""
-        return (self.seal_key or self.admin_key or "").encode()
+        """The secret renew-token seals are derived from: the seal key, else the Craftkit key."""
+        return (self.seal_key or self.admin_key or self.account_key or "").encode()
 
     @property
     def seal_secret_label(self) -> bytes:
-        """Which secret seal_secret is, so the two never derive the same seal key."""
-        return b"seal-key" if self.seal_key else b"admin-key"
+        """Which secret seal_secret is, so no two of them derive the same seal key."""
+        if self.seal_key:
+            return b"seal-key"
+        return b"admin-key" if self.admin_key else b"account-key"
+
+    @property
+    def strategy(self) -> str:
+        """How orgs get their project: "admin" (admin key) or "account" (account key)."""
+        return "account" if self.account_key else "admin"
+
+    @property
+    def registry_location(self) -> str | None:
+        """The registry URL in use: the configured one, the default file in account mode."""
+        if self.registry_url:
+            return self.registry_url
+        return DEFAULT_REGISTRY_URL if self.strategy == "account" else None
+
+    @property
+    def cache_secret(self) -> bytes:
+        """The secret Redis envelopes are derived from: the cache key, else the admin key."""
+        return (self.cache_key or self.admin_key or "").encode()
+
+    @property
+    def cache_secret_label(self) -> bytes:
+        """Which secret cache_secret is, so the two never derive the same envelope key."""
+        return b"cache-key" if self.cache_key else b"admin-key"
 
     @property
     def uses_jwt(self) -> bool:
@@ -175,10 +245,39 @@ def load_environment(config: dict, environ: Mapping[str, str] | None = None, *,
 def settings_from(config: Mapping[str, Any]) -> Settings:
     """Validate the configuration and return typed settings, or raise ConfigError."""
     settings = _parse(config)
-    if not settings.admin_key:
-        raise ConfigError("CRAFTKIT_ADMIN_KEY is not set: the BFF needs the Craftkit admin key "
-                          "to provision each org's project (set it in the environment).")
+    if bool(settings.admin_key) == bool(settings.account_key):
+        raise ConfigError(
+            ("Both CRAFTKIT_ADMIN_KEY and CRAFTKIT_ACCOUNT_KEY are set" if settings.admin_key
+             else "CRAFTKIT_ADMIN_KEY is not set") + ": the BFF needs exactly one of them to "
+            "provision each org's project (CRAFTKIT_ADMIN_KEY: Craftkit's admin provision API; "
+            "CRAFTKIT_ACCOUNT_KEY: a ck_acct_ key and the tenant registry).")
+    _check_registry(settings)
     return settings
+
+
+def _check_registry(settings: Settings) -> None:
+    """Refuse registry settings that cannot work (the URL's dialect is checked on open)."""
+    if settings.account_key and not settings.account_key.startswith(ACCOUNT_KEY_PREFIX):
+        raise ConfigError(f"CRAFTKIT_ACCOUNT_KEY must be a Craftkit account key, which starts "
+                          f"with {ACCOUNT_KEY_PREFIX!r}.")
+    for name, secret in (("CRAFTKIT_REGISTRY_SECRET", settings.registry_secret),
+                         ("CRAFTKIT_REGISTRY_SECRET_PREVIOUS", settings.registry_secret_previous)):
+        if secret is None:
+            continue
+        if len(secret) < MIN_REGISTRY_SECRET:
+            raise ConfigError(f"{name} must be at least {MIN_REGISTRY_SECRET} characters "
+                              "(e.g. the output of `openssl rand -hex 32`).")
+        if secret in (settings.account_key, settings.admin_key):
+            raise ConfigError(f"{name} must not be the Craftkit account or admin key: a "
+                              "master key that doubles as an encryption secret cannot be "
+                              "rotated without losing every row it sealed.")
+    if settings.registry_secret_previous and not settings.registry_secret:
+        raise ConfigError("CRAFTKIT_REGISTRY_SECRET_PREVIOUS is set without "
+                          "CRAFTKIT_REGISTRY_SECRET: set the new secret too.")
+    if settings.strategy == "account" and not settings.registry_secret:
+        raise ConfigError("CRAFTKIT_REGISTRY_SECRET is not set: with CRAFTKIT_ACCOUNT_KEY the "
+                          "BFF keeps each org's project key in the tenant registry, encrypted "
+                          "under a key derived from it (e.g. `openssl rand -hex 32`).")
 
 
 def server_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -16,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import create_app, get_org_api_key
 from .demo import ORGS, USERS, register_demo
+from .demo_modes import DemoCredentials
 from .emulator import create_emulator_app
 
 HOST = "127.0.0.1"
@@ -62,6 +63,7 @@ class DemoStack:
     emulator_app: Flask
     _servers: list[BaseWSGIServer] = field(default_factory=list, repr=False)
     _threads: list[threading.Thread] = field(default_factory=list, repr=False)
+    _credentials: DemoCredentials | None = field(default=None, repr=False)
 
     def stop(self) -> None:
         """Stop serving and close both listening sockets."""
@@ -74,6 +76,8 @@ class DemoStack:
         for server, thread in zip(self._servers, self._threads, strict=True):
             thread.join(5)
             server.server_close()
+        if self._credentials is not None:
+            self._credentials.cleanup()
 
     def __enter__(self) -> DemoStack:
         return self
@@ -82,19 +86,25 @@ class DemoStack:
         self.stop()
 
 
-def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900) -> DemoStack:
-    """Start the seeded emulator and BFF on 127.0.0.1 (port 0: a free one) in threads."""
-    admin_key = "ck_admin_demo_" + secrets.token_urlsafe(32)
-    emulator_app = create_emulator_app({"ADMIN_KEY": admin_key, "ACCOUNT_KEYS": [],
+def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900,
+               account: bool = False) -> DemoStack:
+    """Start the seeded emulator and BFF on 127.0.0.1 (port 0: a free one) in threads.
+
+    :param account: provision with an account key and a tenant registry, not the admin key.
+    """
+    credentials = DemoCredentials.generate(account)
+    emulator_app = create_emulator_app({**credentials.emulator_config(),
                                         "SESSION_TTL": session_ttl, "DATA_PATH": None})
-    servers = [_bind(emulator_app, emulator_port)]
+    servers: list[BaseWSGIServer] = []
     try:
+        servers.append(_bind(emulator_app, emulator_port))
         emulator_url = f"http://{HOST}:{servers[0].port}"
-        bff_app = create_demo_app(admin_key, emulator_url)
+        bff_app = create_demo_app(credentials.bff_config(), emulator_url)
         servers.append(_bind(bff_app, port))
     except BaseException:
         for server in servers:
             server.server_close()
+        credentials.cleanup()
         raise
     bff_port = servers[1].port
     # Only the demo page may frame the emulator's pages, under either local name.
@@ -105,20 +115,23 @@ def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900) ->
     for thread in threads:
         thread.start()
     stack = DemoStack(f"http://{HOST}:{bff_port}/", emulator_url, bff_app, emulator_app,
-                      servers, threads)
+                      servers, threads, credentials)
     try:
-        seed_catalogs(bff_app, emulator_url)
+        seed_orgs(bff_app, emulator_url, credentials)
     except BaseException:
         stack.stop()
         raise
     return stack
 
 
-def create_demo_app(admin_key: str, craftkit_url: str) -> Flask:
-    """Build the BFF with the demo pages, ignoring any CRAFTKIT_* in the environment."""
+def create_demo_app(credentials: dict, craftkit_url: str) -> Flask:
+    """Build the BFF with the demo pages, ignoring any CRAFTKIT_* in the environment.
+
+    :param credentials: the provisioning settings (DemoCredentials.bff_config()).
+    """
     # An explicit config replaces the environment, so a developer's own CRAFTKIT_* variables
     # (a JWT secret, a URL prefix) cannot turn the demo into something it was not built for.
-    config = {"CRAFTKIT_ADMIN_KEY": admin_key, "CRAFTKIT_BASE_URL": craftkit_url,
+    config = {**credentials, "CRAFTKIT_BASE_URL": craftkit_url,
               "CRAFTKIT_CATALOG_NAME": CATALOG_NAME, "CRAFTKIT_TIMEOUT": "2,10",
               "SECRET_KEY": secrets.token_urlsafe(32),
               # Cookies ignore ports: a name of its own keeps other local apps' sessions apart.
@@ -128,25 +141,27 @@ def create_demo_app(admin_key: str, craftkit_url: str) -> Flask:
     return app
 
 
-def seed_catalogs(bff_app: Flask, craftkit_url: str) -> None:
-    """Provision every demo org and publish the catalog to it with the org's own key."""
+def seed_orgs(bff_app: Flask, craftkit_url: str, credentials: DemoCredentials) -> None:
+    """Provision every demo org (embed mode on) and publish the catalog with its own key."""
     with bff_app.app_context(), requests.Session() as http:
         for org_id, org_name in ORGS.items():
             key = get_org_api_key(org_id, org_name)
+            credentials.enable_embed(bff_app, craftkit_url, org_id, http)
             response = http.post(f"{craftkit_url}/v1/embed/catalogs", timeout=10,
                                  headers={"Authorization": f"Bearer {key}"},
                                  json={"name": CATALOG_NAME, "catalog": CATALOG})
             response.raise_for_status()
 
 
-def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900) -> int:
+def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900,
+             account: bool = False) -> int:
     """Run the demo in the foreground until Ctrl-C (or SIGTERM); return the exit status."""
     if session_ttl < MIN_SESSION_TTL:
         print(f"craftkit-bff demo: --session-ttl must be at least {MIN_SESSION_TTL} seconds.",
               file=sys.stderr)
         return 2
     try:
-        stack = start_demo(port, emulator_port, session_ttl)
+        stack = start_demo(port, emulator_port, session_ttl, account)
     except OSError as error:
         print(f"craftkit-bff demo: cannot listen on {error.strerror or error}; pick free ports "
               "with --port and --emulator-port.", file=sys.stderr)
@@ -160,7 +175,9 @@ def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900
           f"  {users}.\n\n"
           f"  The BFF and the demo pages:  {stack.url.rstrip('/')}\n"
           f"  The Craftkit emulator:       {stack.emulator_url}\n"
-          f"  Embed sessions last {session_ttl} s.\n\nPress Ctrl-C to stop.", flush=True)
+          f"  Embed sessions last {session_ttl} s; orgs are provisioned with "
+          f"{'an account key and a tenant registry' if account else 'the admin key'}.\n\n"
+          "Press Ctrl-C to stop.", flush=True)
     try:
         # Wake up now and then: a signal handler only runs between the main thread's steps.
         while not stopping.wait(0.5):

@@ -130,6 +130,52 @@ class UpstreamTimeout(BffError):
     message = "Craftkit did not answer in time; try again shortly."
 
 
+class KeyResolutionTimeout(UpstreamTimeout):
+    """A request waited its bound for another one to resolve the same org's key."""
+
+    message = ("The org's Craftkit project is still being resolved by another request; "
+               "try again shortly.")
+
+
+class KeyStoreUnavailable(BffError):
+    """The shared key store could not be reached for an operator's change (never a route)."""
+
+    status, code = 503, "key_store_unavailable"
+    message = "The shared key store (Redis) cannot be reached; the change was not made."
+
+
+class TenantDeprovisioned(BffError):
+    """An operator deprovisioned the org: the BFF refuses it rather than re-create it."""
+
+    status, code = 403, "tenant_deprovisioned"
+    message = ("This org's Craftkit project was deprovisioned by an operator; ask them to "
+               "provision it again.")
+
+
+class ProvisionPending(BffError):
+    """Another worker is creating the org's project and did not finish within the wait."""
+
+    status, code = 503, "craftkit_provision_pending"
+    message = ("The org's Craftkit project is still being created by another request; try "
+               "again in a few seconds.")
+
+
+class RegistryUnavailable(BffError):
+    """The tenant registry (SQLite file or PostgreSQL) cannot be reached or timed out."""
+
+    status, code = 503, "registry_unavailable"
+    message = "The tenant registry cannot be reached; try again shortly."
+
+
+class RegistrySecretMismatch(BffError):
+    """A registry row (or the registry's key check) does not open with the configured secret."""
+
+    status, code = 500, "registry_secret_mismatch"
+    message = ("The tenant registry cannot be decrypted with CRAFTKIT_REGISTRY_SECRET (nor "
+               "CRAFTKIT_REGISTRY_SECRET_PREVIOUS); the operator must set the secret it was "
+               "written with.")
+
+
 class DownloadsBusy(BffError):
     """Every download slot of this worker is in use (see bff/api/slots.py)."""
 

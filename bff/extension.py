@@ -13,16 +13,22 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from . import api, health
+from . import api, element, health
 from .api.slots import DownloadSlots
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
-from .credentials import AdminProvisioner, KeyResolver, KeyStore, MemoryKeyStore
+from .credentials import AdminProvisioner, KeyResolver, KeyStore, Provisioner
+from .credentials.account import AccountProvisioner
+from .credentials.account_api import AccountApi
+from .credentials.recording import RecordingAdminProvisioner
+from .credentials.selection import key_store_for, wait_timeout_for
 from .identity import IdentityLoader, needs_secret_key, session_identity_loader
 from .jwt_identity import JwtIdentityLoader
 from .metrics import Metrics
+from .registry import Registry, open_registry, prepare_at_start
 from .sealing import RenewTokenSealer
 from .upstream import Upstream
+from .upstream_health import UpstreamHealth
 
 
 @dataclass
@@ -35,7 +41,9 @@ class BffState:
     sealer: RenewTokenSealer
     identity_loader: IdentityLoader
     metrics: Metrics
+    upstream_health: UpstreamHealth
     download_slots: DownloadSlots
+    registry: Registry | None = None
 
 
 class CraftkitBFF:
@@ -69,7 +77,12 @@ class CraftkitBFF:
         app.extensions["craftkit_bff"] = state
         # Pooled upstream connections go when the app does (or the interpreter exits).
         weakref.finalize(app, state.upstream.close)
+        if state.registry is not None:
+            weakref.finalize(app, state.registry.engine.dispose)
         app.register_blueprint(api.bp, url_prefix=settings.url_prefix)
+        # The browser element ships in the package; serve it beside the routes it calls.
+        app.register_blueprint(element.bp, url_prefix=settings.url_prefix)
+        app.add_template_global(element.element_url, "craftkit_element_url")
         if settings.ops_routes:
             app.register_blueprint(health.bp)
 
@@ -82,15 +95,34 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
                              on_change=metrics.circuit)
     upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
                         breaker=breaker, metrics=metrics)
-    store = key_store or MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
-    keys = KeyResolver(AdminProvisioner(upstream), store, metrics=metrics)
+    store = key_store or key_store_for(settings, metrics)
+    registry = open_registry(settings)
+    keys = KeyResolver(choose_provisioner(settings, upstream, registry), store, metrics=metrics,
+                       wait_timeout=wait_timeout_for(settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, sealer,
                     identity_loader or default_identity_loader(settings), metrics,
-                    DownloadSlots(settings.threads))
+                    UpstreamHealth(upstream.probe, breaker, metrics),
+                    DownloadSlots(settings.threads), registry)
 
 
 def default_identity_loader(settings: Settings) -> IdentityLoader:
     """Choose the identity source: a JWT when one is configured, else the signed session."""
     return JwtIdentityLoader(settings) if settings.uses_jwt else session_identity_loader
+
+
+def choose_provisioner(settings: Settings, upstream: Upstream,
+                       registry: Registry | None) -> Provisioner:
+    """Pick the strategy the configured key implies, recorded in the registry if there is one."""
+    if registry is not None:
+        prepare_at_start(registry)
+    if settings.strategy == "account":
+        # An earlier create whose answer was lost has landed or failed well within two
+        # full upstream timeouts; only then may another create be sent for the org.
+        return AccountProvisioner(AccountApi(upstream, settings.account_key), registry,
+                                  lease=settings.registry_lease, wait=settings.registry_wait,
+                                  grace=2 * sum(settings.timeout))
+    if registry is not None:
+        return RecordingAdminProvisioner(upstream, registry)
+    return AdminProvisioner(upstream)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from .credentials import store_health
 from .errors import NotFound, render_error
 from .metrics import exposition
 
 bp = Blueprint("craftkit_health", __name__)
-
-READINESS_TIMEOUT = 2.0
 
 
 @bp.get("/healthz")
@@ -20,12 +19,19 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Answer 200 when the configuration is valid and Craftkit answers within 2 s."""
+    """Answer 200 while this process can serve; report Craftkit's health beside it.
+
+    The configuration was validated at start-up, so a running app is configured. Craftkit
+    being down does not make the pod unready: taking every pod out of the load balancer
+    would replace the BFF's JSON 503s (which the element handles) with the balancer's own.
+    """
     state = current_app.extensions["craftkit_bff"]
-    reachable = state.upstream.probe(READINESS_TIMEOUT)
-    checks = {"configuration": "ok", "upstream": "ok" if reachable else "unreachable"}
-    response = jsonify(status="ready" if reachable else "not_ready", checks=checks)
-    response.status_code = 200 if reachable else 503
+    checks: dict[str, object] = {"configuration": "ok",
+                                 "craftkit": state.upstream_health.report()}
+    # A degraded key store (Redis down) costs provision calls, not requests: still ready.
+    if (key_store := store_health(state.keys.store)) is not None:
+        checks["key_store"] = key_store
+    response = jsonify(status="ready", checks=checks)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -35,10 +35,26 @@ UPSTREAM_SECONDS = Histogram("craftkit_bff_upstream_duration_seconds",
 KEY_CACHE = Counter("craftkit_bff_key_cache_total", "Org key lookups by result.", ["result"])
 PROVISIONS = Counter("craftkit_bff_provision_calls_total", "Provision calls made to Craftkit.")
 REFRESHES = Counter("craftkit_bff_refresh_total", "Session refreshes by outcome.", ["outcome"])
+UPSTREAM_UP = Gauge("craftkit_bff_upstream_up",
+                    "1 if Craftkit answered this process's last readiness probe, else 0.",
+                    multiprocess_mode="livemax")
+UPSTREAM_PROBE_SECONDS = Gauge("craftkit_bff_upstream_probe_seconds",
+                               "How long Craftkit took to answer the last readiness probe.",
+                               multiprocess_mode="livemax")
 CIRCUIT_OPEN = Gauge("craftkit_bff_circuit_open",
                      "1 while the circuit to Craftkit is open or half open.",
                      multiprocess_mode="livemax")
 
+KEY_STORE_READS = Counter("craftkit_bff_key_store_reads_total",
+                          "Redis key-store reads by result: hit, miss or unreadable.",
+                          ["result"])
+KEY_STORE_FALLBACKS = Counter("craftkit_bff_key_store_fallbacks_total",
+                              "Key-store operations that did not reach Redis (it failed, or "
+                              "its circuit was open): keys were served in-process.",
+                              ["operation"])
+KEY_STORE_DEGRADED = Gauge("craftkit_bff_key_store_degraded",
+                           "1 while the circuit to the Redis key store is open or half open.",
+                           multiprocess_mode="livemax")
 
 class Metrics:
     """Record BFF metrics when enabled; every method is a no-op otherwise."""
@@ -73,10 +89,31 @@ class Metrics:
         if self.enabled:
             REFRESHES.labels(outcome).inc()
 
+    def upstream_probe(self, reachable: bool, seconds: float) -> None:
+        """Record the outcome of a readiness probe of Craftkit."""
+        if self.enabled:
+            UPSTREAM_UP.set(1 if reachable else 0)
+            UPSTREAM_PROBE_SECONDS.set(seconds)
+
     def circuit(self, state: str) -> None:
         """Track whether the circuit is open."""
         if self.enabled:
             CIRCUIT_OPEN.set(0 if state == "closed" else 1)
+
+    def key_store_read(self, result: str) -> None:
+        """Count a Redis key-store read: hit, miss or unreadable (another secret, tampered)."""
+        if self.enabled:
+            KEY_STORE_READS.labels(result).inc()
+
+    def key_store_fallback(self, operation: str) -> None:
+        """Count a key-store operation that did not reach Redis."""
+        if self.enabled:
+            KEY_STORE_FALLBACKS.labels(operation).inc()
+
+    def key_store_circuit(self, state: str) -> None:
+        """Track whether the circuit to the Redis key store is open."""
+        if self.enabled:
+            KEY_STORE_DEGRADED.set(0 if state == "closed" else 1)
 
 
 def exposition() -> tuple[bytes, str]:

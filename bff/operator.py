@@ -14,7 +14,9 @@ from .api.sessions import BUILDER_PERMISSIONS
 from .config import ConfigError, describe
 from .credentials import validate_org_id
 from .errors import SESSION_FAILED, BffError
+from .registry import KEYED
 from .requestlog import request_id
+from .tenant_checks import check_account_key, check_registry
 
 DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
 
@@ -23,28 +25,50 @@ def provision(org_id: str, org_name: str | None, show_key: bool,
               out: TextIO | None = None) -> int:
     """Resolve an org's project and print its ids (the key only when asked)."""
     out = out or sys.stdout
-    upstream = environment_app().extensions["craftkit_bff"].upstream
+    app = environment_app()
+    state = app.extensions["craftkit_bff"]
     try:
         validate_org_id(org_id)
-        record = upstream.provision_record(org_id, org_name or org_id, request_id())
+        if state.settings.strategy == "account":
+            key = state.keys.get(org_id, org_name or org_id)
+            tenant = state.registry.get(org_id)
+            record = {"projectId": tenant.project_id, "slug": tenant.project_slug, "apiKey": key}
+        else:
+            record = state.upstream.provision_record(org_id, org_name or org_id, request_id())
     except BffError as error:
         print(f"craftkit-bff: could not provision {org_id!r}: {error.message}", file=out)
         return 1
-    for field in ("projectId", "partnerId", "alreadyExisted"):
-        print(f"{field}: {record.get(field)}", file=out)
+    finally:
+        close_app(app)
+    for field in ("projectId", "partnerId", "slug", "alreadyExisted"):
+        if field in record:
+            print(f"{field}: {record.get(field)}", file=out)
     if show_key:
         print(f"apiKey: {record['apiKey']}", file=out)
     return 0
 
 
-def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = None) -> int:
-    """Check configuration, reachability, the admin key and framing; print what to fix."""
+def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = None,
+           may_provision: bool = False) -> int:
+    """Check configuration, reachability, the admin key and framing; print what to fix.
+
+    The framing check needs a session of ``org_id``, so a key for it: the admin API creates
+    the org when it does not exist, so doctor only asks for one when ``may_provision``.
+    """
     report = _Report(out or sys.stdout)
     try:
         app = environment_app()
     except ConfigError as error:
         report.fail("configuration", str(error), "fix the environment variable named above")
         return report.exit_code()
+    try:
+        return _diagnose(report, app, org_id, host_origins, may_provision)
+    finally:
+        close_app(app)
+
+
+def _diagnose(report: _Report, app: Flask, org_id: str | None, host_origins: list[str],
+              may_provision: bool) -> int:
     state = app.extensions["craftkit_bff"]
     report.ok("configuration", f"Craftkit at {state.settings.base_url}")
     for name, shown, source in describe(state.settings, app.config):
@@ -55,10 +79,18 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
                     "check CRAFTKIT_BASE_URL, DNS and the egress firewall")
         return report.exit_code()
     report.ok("reachability", "Craftkit answers")
-    _check_admin_key(report, state.upstream)
+    if state.settings.strategy == "account":
+        check_account_key(report, state.keys.provisioner.api)
+    else:
+        _check_admin_key(report, state.upstream)
+    check_registry(report, state)
     origins = host_origins or sorted(state.settings.allowed_origins)
-    if org_id and origins:
-        _check_framing(report, state.upstream, org_id, origins)
+    if org_id and origins and not (may_provision or _already_keyed(state, org_id)):
+        report.skip("framing", f"checking framing needs a session of {org_id!r}, and so its "
+                    "key: provisioning creates the org if it does not exist. Add "
+                    "--provision to allow that (or use an org you know exists)")
+    elif org_id and origins:
+        _check_framing(report, state, org_id, origins)
     else:
         report.skip("framing", "pass --org ORG and --host-origin URL (or set "
                     "CRAFTKIT_ALLOWED_ORIGINS) to check the iframe's frame-ancestors")
@@ -69,6 +101,14 @@ def environment_app() -> Flask:
     """Build the BFF from the CRAFTKIT_* environment, as the server would, for a command."""
     # A command has no caller to identify: a loader that answers nobody needs no SECRET_KEY.
     return create_app(identity_loader=lambda: None)
+
+
+def close_app(app: Flask) -> None:
+    """Close a command's connections now (pooled upstream and registry ones)."""
+    state = app.extensions["craftkit_bff"]
+    state.upstream.close()
+    if state.registry is not None:
+        state.registry.engine.dispose()
 
 
 def _check_admin_key(report: _Report, upstream) -> None:
@@ -86,9 +126,21 @@ def _check_admin_key(report: _Report, upstream) -> None:
         report.ok("admin key", "accepted (dry run, nothing provisioned)")
 
 
-def _check_framing(report: _Report, upstream, org_id: str, origins: list[str]) -> None:
+def _already_keyed(state, org_id: str) -> bool:
+    """Tell whether the registry holds a key for org_id, so a session creates nothing."""
+    if state.registry is None:
+        return False
     try:
-        key = upstream.provision(org_id, org_id, request_id())
+        tenant = state.registry.get(org_id)
+    except BffError:
+        return False
+    return tenant is not None and tenant.state == KEYED
+
+
+def _check_framing(report: _Report, state, org_id: str, origins: list[str]) -> None:
+    upstream = state.upstream
+    try:
+        key = state.keys.get(org_id, org_id)
         body = {"tenant": {"externalId": org_id, "displayName": org_id},
                 "actor": DOCTOR_ACTOR, "scope": {"mode": "create"},
                 "permissions": BUILDER_PERMISSIONS}

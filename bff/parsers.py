@@ -74,6 +74,28 @@ def optional_http_url(raw: Any, name: str) -> str | None:
     return None if text(raw, name) is None else http_url(raw, name)
 
 
+def optional_redis_url(raw: Any, name: str) -> str | None:
+    """Return a redis:// or rediss:// URL, or None when unset.
+
+    The URL may carry a password, so the error names the variable but never echoes it.
+    """
+    url = text(raw, name)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    db = parts.path.strip("/")
+    if (parts.scheme not in {"redis", "rediss"} or not parts.hostname or not port_ok
+            or not (db == "" or db.isdigit())):
+        raise ConfigError(f"{name} must be a redis:// or rediss:// URL such as "
+                          "redis://host:6379/0 (the value is not shown: it may hold a "
+                          "password).")
+    return url
+
+
 def url_path(raw: Any, name: str) -> str:
     """Return a URL path prefix with one leading and no trailing slash."""
     return "/" + str(raw or "").strip().strip("/")

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Mapping
 from json import dumps as json_dumps
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 import urllib3
@@ -26,7 +26,15 @@ from requests.utils import check_header_validity
 
 from .breaker import CircuitBreaker
 from .connections import POOL_SIZE, RETRY_STATUSES, pooled_session
-from .errors import BffError, ProvisionFailed, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from .errors import (
+    BffError,
+    KeyRejected,
+    ProvisionFailed,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from .metrics import Metrics
 from .upstream_errors import is_transport_fault, json_object, raise_for_status, translate
 
@@ -184,3 +192,74 @@ class Upstream:
             all_headers["Content-Length"] = "0"
         request.headers = all_headers
         return request
+
+    # The account API (/v1/projects*), authenticated by the account key. Creating a project
+    # is not idempotent, so nothing here retries a POST after it may have been sent.
+
+    def create_project(self, account_key: str, name: str, request_id: str) -> dict:
+        """Create a project (``POST /v1/projects``); return ``{id, slug, name}``."""
+        return self._account_call("POST", "/v1/projects", account_key, request_id,
+                                  json={"name": name})
+
+    def mint_project_key(self, account_key: str, project_id: str, name: str,
+                         request_id: str) -> dict:
+        """Mint a project key; its plaintext ``key`` is in this answer and never again."""
+        return self._account_call("POST", f"/v1/projects/{_segment(project_id)}/keys",
+                                  account_key, request_id, json={"name": name})
+
+    def list_projects(self, account_key: str, request_id: str) -> list[dict]:
+        """Return every live project of the account, oldest first (all pages)."""
+        projects: list[dict] = []
+        params = {"limit": "100"}
+        while True:
+            page = self._account_call("GET", "/v1/projects", account_key, request_id,
+                                      params=params)
+            data = page.get("data")
+            if not isinstance(data, list):
+                raise UpstreamError()
+            projects.extend(item for item in data if isinstance(item, dict))
+            cursor = page.get("next_cursor")
+            if not isinstance(cursor, str) or not cursor:
+                return projects
+            params = {"limit": "100", "cursor": cursor}
+
+    def rename_project(self, account_key: str, project_id: str, name: str,
+                       request_id: str) -> dict:
+        """Rename a project (its slug stays)."""
+        return self._account_call("PATCH", f"/v1/projects/{_segment(project_id)}",
+                                  account_key, request_id, json={"name": name})
+
+    def delete_project(self, account_key: str, project_id: str, request_id: str) -> bool:
+        """Delete a project; False when it was already gone (404)."""
+        try:
+            self._account_call("DELETE", f"/v1/projects/{_segment(project_id)}", account_key,
+                               request_id)
+        except UpstreamRejected as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def check_account_key(self, account_key: str, request_id: str) -> int:
+        """List one project (nothing changes); return the status, 401 for a refused key."""
+        response = self._send("GET", "/v1/projects", account_key, request_id,
+                              params={"limit": "1"})
+        response.close()
+        return response.status_code
+
+    def _account_call(self, method: str, path: str, account_key: str, request_id: str, *,
+                      json: dict | None = None, params: Mapping[str, str] | None = None,
+                      ) -> dict:
+        response = self._send(method, path, account_key, request_id, json=json, params=params)
+        try:
+            raise_for_status(response, ProvisionFailed.code)
+        except KeyRejected:
+            log.error("Craftkit refused CRAFTKIT_ACCOUNT_KEY: status=%s", response.status_code)
+            raise ProvisionFailed("Craftkit refused the account key (CRAFTKIT_ACCOUNT_KEY); "
+                                  "the operator must check it.") from None
+        return {} if response.status_code == 204 else json_object(response)
+
+
+def _segment(value: str) -> str:
+    """Quote an id for use as one path segment (ids come from Craftkit or the registry)."""
+    return quote(value, safe="")

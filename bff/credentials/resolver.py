@@ -1,23 +1,32 @@
 """Resolve an org id to its project key: validated, single flight, evicted and retried.
 
-The resolver owns the rules; where keys are kept (a KeyStore) and how an org becomes a key
-(a Provisioner) are plugged in.
+The resolver owns the rules and is the one place that decides to provision; where keys are
+kept (a KeyStore) and how an org becomes a key (a Provisioner) are plugged in. Single
+flight is per process (threads wait on one leader) and, when the store offers FleetLocks,
+across processes too: the leader takes the org's fleet lock before provisioning, and a
+leader that finds it taken polls the store until the key appears. Every wait is bounded
+by ``wait_timeout``; a request that reaches the bound gets KeyResolutionTimeout (504).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import BffError, InvalidRequest, KeyRejected, ProvisionFailed
+from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
 from ..metrics import Metrics
 from .provisioners import Provisioner
-from .stores import KeyStore
+from .stores import FleetLocks, KeyStore
 
 T = TypeVar("T")
 MAX_ORG_ID_LENGTH = 200
+# A request waits at most this long for another to resolve the same org (see build_state).
+DEFAULT_WAIT_TIMEOUT = 30.0
+# Fleet waiters poll the store from 10 ms, backing off to 100 ms: a provision takes ~0.2 s.
+FIRST_POLL, MAX_POLL = 0.01, 0.1
 
 
 def validate_org_id(org_id: object) -> str:
@@ -50,10 +59,17 @@ class KeyResolver:
     """Resolve org ids to project keys: store first, else one provision per org at a time."""
 
     def __init__(self, provisioner: Provisioner, store: KeyStore,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None,
+                 wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.provisioner = provisioner
         self.store = store
+        self.wait_timeout = wait_timeout
         self._metrics = metrics or Metrics(enabled=False)
+        self._fleet_locks = store if isinstance(store, FleetLocks) else None
+        self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
@@ -79,7 +95,7 @@ class KeyResolver:
 
     def _resolve(self, org_id: str, org_name: str | None,
                  rejected_key: str | None = None) -> tuple[str, bool]:
-        key = self.store.get(org_id)
+        key = self._stored(org_id, rejected_key)
         self._metrics.key_lookup(hit=key is not None)
         if key is not None:
             return key, True
@@ -90,7 +106,8 @@ class KeyResolver:
                 flight = self._flights[org_id] = _Flight()
         if leader:
             return self._lead(flight, org_id, org_name or org_id, rejected_key), False
-        flight.done.wait()
+        if not flight.done.wait(self.wait_timeout):
+            raise KeyResolutionTimeout()
         if flight.key is None:
             raise _copy_of(flight.error)
         return flight.key, False
@@ -99,11 +116,9 @@ class KeyResolver:
               rejected_key: str | None) -> str:
         try:
             # Another thread may have stored it between our miss and taking the lead.
-            key = self.store.get(org_id)
+            key = self._stored(org_id, rejected_key)
             if key is None:
-                self._metrics.provision()
-                key = self.provisioner.provision(org_id, org_name, rejected_key)
-                self.store.set(org_id, key)
+                key = self._provision_once(org_id, org_name, rejected_key)
             flight.key = key
             return key
         except BaseException as error:
@@ -113,6 +128,40 @@ class KeyResolver:
             with self._lock:
                 del self._flights[org_id]
             flight.done.set()
+
+    def _provision_once(self, org_id: str, org_name: str, rejected_key: str | None) -> str:
+        """Provision under the org's fleet lock, or wait for the process that holds it."""
+        if self._fleet_locks is None:
+            return self._provision(org_id, org_name, rejected_key)
+        deadline = self._clock() + self.wait_timeout
+        delay = FIRST_POLL
+        while True:
+            lease = self._fleet_locks.try_lock(org_id)
+            if lease is not None:
+                try:
+                    # The holder before us may have stored it just before letting go.
+                    return (self._stored(org_id, rejected_key)
+                            or self._provision(org_id, org_name, rejected_key))
+                finally:
+                    lease.release()
+            if self._clock() + delay > deadline:
+                raise KeyResolutionTimeout()
+            self._sleep(delay)
+            delay = min(delay * 1.5, MAX_POLL)
+            key = self._stored(org_id, rejected_key)
+            if key is not None:
+                return key
+
+    def _provision(self, org_id: str, org_name: str, rejected_key: str | None) -> str:
+        self._metrics.provision()
+        key = self.provisioner.provision(org_id, org_name, rejected_key)
+        self.store.set(org_id, key)
+        return key
+
+    def _stored(self, org_id: str, rejected_key: str | None) -> str | None:
+        # A key Craftkit has just refused is no answer, even if a store still holds it.
+        key = self.store.get(org_id)
+        return None if key is None or key == rejected_key else key
 
 
 def _copy_of(error: BaseException | None) -> BffError:

@@ -32,6 +32,32 @@ class KeyStore(Protocol):
         """Forget the org's key whatever it is (an operator removed or re-keyed the org)."""
 
 
+@runtime_checkable
+class Lease(Protocol):
+    """A held fleet-wide lock, given back with release()."""
+
+    def release(self) -> None:
+        """Give the lock back if it is still ours (an expired one is left alone)."""
+
+
+@runtime_checkable
+class FleetLocks(Protocol):
+    """An optional store capability: one provision lock per org, seen by every process."""
+
+    def try_lock(self, org_id: str) -> Lease | None:
+        """Take the org's lock: a Lease when ours, None while another process holds it.
+
+        A store that cannot reach its lock service gives a lease that locks nothing, so the
+        caller falls back to single flight within its own process.
+        """
+
+
+def store_health(store: KeyStore) -> str | None:
+    """Return the store's status for /readyz ("ok", "degraded"), None if it has none."""
+    health = getattr(store, "health", None)
+    return health() if callable(health) else None
+
+
 class MemoryKeyStore:
     """A bounded TTL cache in this process: the default, nothing to run or configure."""
 

@@ -10,7 +10,9 @@ from flask import Flask
 from . import (
     admin_api,
     catalogs_api,
+    dashboard_api,
     data_api,
+    faults,
     iframe_api,
     iframe_pages,
     projects_api,
@@ -36,12 +38,16 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
         "store": Store(settings["DATA_PATH"]),
         "sealer": OrgSecretSealer(settings["ADMIN_KEY"]),
         "accounts": {hash_key(key): account_id_for(key) for key in settings["ACCOUNT_KEYS"]},
+        "faults": faults.FaultTable(),
     }
     # Errors become the {"error": {"code", "message"}} envelope in one place.
     register_error_handlers(app)
     for module in (admin_api, projects_api, sessions_api, data_api, catalogs_api,
-                   iframe_api, iframe_pages):
+                   iframe_api, iframe_pages, dashboard_api, faults):
         app.register_blueprint(module.bp)
+    # Fault knobs wrap the whole app, so a dropped answer is dropped after it was served.
+    app.wsgi_app = faults.FaultMiddleware(app.wsgi_app, app.extensions["craftkit_emulator"]
+                                          ["faults"])
     return app
 
 

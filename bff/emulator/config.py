@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": DEFAULT_FRAME_ANCESTORS,
     # How many "-N" slug suffixes POST /v1/projects tries before answering 409.
     "SLUG_MAX_SUFFIX": 100,
+    # Embed mode on for every project POST /v1/projects creates (the dashboard's default).
+    "ACCOUNT_EMBED": False,
     # Bodies are small JSON documents; anything bigger is refused with 413.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Seconds since the epoch; tests swap it to move time without sleeping.
@@ -35,6 +37,7 @@ _ENV = {
     "SESSION_TTL": "CRAFTKIT_EMULATOR_SESSION_TTL",
     "RENEW_TTL": "CRAFTKIT_EMULATOR_RENEW_TTL",
     "FRAME_ANCESTORS": "CRAFTKIT_EMULATOR_FRAME_ANCESTORS",
+    "ACCOUNT_EMBED": "CRAFTKIT_EMULATOR_ACCOUNT_EMBED",
 }
 
 
@@ -57,9 +60,18 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
             found[name] = _split(raw)
         elif name in ("SESSION_TTL", "RENEW_TTL"):
             found[name] = _positive_int(raw, var)
+        elif name == "ACCOUNT_EMBED":
+            found[name] = _flag(raw, var)
         else:
             found[name] = raw
     return found
+
+
+def _flag(raw: str, label: str) -> bool:
+    value = raw.lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise RuntimeError(f"{label} must be true or false, got {raw!r}")
+    return value in ("true", "1", "yes", "on")
 
 
 def _positive_int(raw: Any, label: str) -> int:

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from . import bodies
 from . import project_records as records
 from .auth import require_account
+from .embed_mode import enable_embed
 from .pagination import page, page_request
 from .store import get_store
 
@@ -21,6 +22,10 @@ def create_project() -> ResponseReturnValue:
     name = bodies.name(bodies.json_object())
     limit = int(current_app.config["SLUG_MAX_SUFFIX"])
     project = records.create_project(get_store(), account_id, name, limit)
+    if current_app.config["ACCOUNT_EMBED"]:
+        # The dashboard's "embed mode on for new projects", for offline end-to-end runs.
+        enable_embed(get_store(), current_app.extensions["craftkit_emulator"]["sealer"],
+                     project["id"])
     return jsonify(project), 201
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
-import uuid
 from dataclasses import dataclass
 
 from .clock import now
 from .crypto import OrgSecretSealer, SealBroken
+from .embed_mode import enable_embed, signing_context
 from .errors import InternalError
-from .permissions import PRESETS
 from .project_records import create_project, mint_key
 from .store import Store
+
+__all__ = ["Provisioned", "provision_org", "signing_context"]
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +53,7 @@ def _create(
 ) -> Provisioned:
     project = create_project(store, None, org_name or external_org_id or "Unnamed org", 0)
     api_key = mint_key(store, project["id"], "Provisioned key")["key"]
-    partner_id = str(uuid.uuid4())
-    store.execute(
-        "INSERT INTO partners (id, project_id, signing_key_sealed, presets) VALUES (?, ?, ?, ?)",
-        (
-            partner_id,
-            project["id"],
-            sealer.seal(secrets.token_urlsafe(32), signing_context(partner_id)),
-            json.dumps(PRESETS),
-        ),
-    )
+    partner_id = enable_embed(store, sealer, project["id"])
     store.execute(
         "INSERT INTO orgs (external_org_id, org_name, project_id, partner_id, api_key_sealed,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -82,8 +72,3 @@ def _create(
 
 def _key_context(project_id: str) -> str:
     return f"project-key:{project_id}"
-
-
-def signing_context(partner_id: str) -> str:
-    """Return the AEAD context a partner's signing key is sealed under."""
-    return f"signing-key:{partner_id}"

@@ -11,8 +11,10 @@ const MAX_LOG = 200;
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const embed = $("embed");
 const slot = embed.parentElement;
-const picker = { org: $("org-picker"), mode: $("mode-picker"), template: $("template-picker"),
-                 name: $("template-name-input") };
+const picker = { org: $("org-picker"), mode: $("mode-picker"), template: $("template-picker") };
+// New templates are named in the builder; the page only seeds its field (the session's
+// initialName) with the name the markup gives.
+const NEW_TEMPLATE_NAME = embed.getAttribute("template-name");
 let templates = [];
 const loads = { templates: 0, renders: 0 }; // an answer for an org no longer shown is dropped
 
@@ -52,7 +54,7 @@ function applyPickers() {
   showNotice("");
   const wanted = { tenant: picker.org.value, mode,
                    template: mode === "create" ? null : template || null,
-                   "template-name": mode === "create" ? picker.name.value.trim() || null : null };
+                   "template-name": mode === "create" ? NEW_TEMPLATE_NAME : null };
   const changed = Object.entries(wanted).filter(([name, value]) => embed.getAttribute(name) !== value);
   for (const [name, value] of changed) {
     if (value == null) embed.removeAttribute(name);
@@ -187,7 +189,6 @@ new MutationObserver(() => {
 picker.org.addEventListener("change", onOrgChange);
 picker.mode.addEventListener("change", applyPickers);
 picker.template.addEventListener("change", applyPickers);
-picker.name.addEventListener("change", applyPickers);
 $("pickers").addEventListener("submit", (event) => { event.preventDefault(); applyPickers(); });
 $("clear-log").addEventListener("click", () => $("event-log").replaceChildren());
 document.body.dataset.mode = picker.mode.value;

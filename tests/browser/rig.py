@@ -6,6 +6,9 @@
   command and records the messages it receives;
 - a foreign origin serves the same page, to play a sender the element must ignore.
 
+A test may also have the host origin serve its own directories at ``/app/`` and
+``/node_modules/`` (``rig.mounts``), e.g. a page that imports the packed npm package.
+
 Every server is a werkzeug server bound to 127.0.0.1 on a free port, in a daemon thread.
 
 Reuse: ``ServerThread(app)`` serves any WSGI app (the real BFF, the emulator) the same way, and
@@ -190,9 +193,18 @@ HOST_PAGE = """<!doctype html>
 """
 
 
-def create_host_app(bff):
-    """The host origin: the repo's static files, a host page, and the fake BFF."""
+def create_host_app(bff, mounts):
+    """The host origin: the repo's static files, a host page, and the fake BFF; and the
+    directories a test mounts at ``/app/`` and ``/node_modules/`` (``mounts["app"]``...)."""
     app = Flask(__name__, static_folder=None)
+
+    @app.get("/<any(app, node_modules):mount>/<path:name>")
+    def mounted_file(mount, name):
+        if mounts.get(mount) is None:
+            return jsonify(error="not_found", message=f"No directory mounted at /{mount}/."), 404
+        response = send_from_directory(mounts[mount], name)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/")
     def host_page():
@@ -257,7 +269,8 @@ class Rig:
 
     def __init__(self):
         self.bff = FakeBff()
-        self.host = ServerThread(create_host_app(self.bff))
+        self.mounts = {}  # "app" / "node_modules" -> a directory the host origin serves
+        self.host = ServerThread(create_host_app(self.bff, self.mounts))
         self.frame = ServerThread(create_frame_app(self.host.origin))
         self.foreign = ServerThread(create_frame_app(self.host.origin))
         self.bff.frame_origin = self.frame.origin

@@ -24,9 +24,9 @@ def emulator(monkeypatch):
         yield url
 
 
-def run(command, *args):
+def run(command, *args, **kwargs):
     out = io.StringIO()
-    return command(*args, out=out), out.getvalue()
+    return command(*args, out=out, **kwargs), out.getvalue()
 
 
 def test_provision_prints_ids_but_not_the_key(emulator):
@@ -47,14 +47,22 @@ def test_provision_refuses_a_blank_org(emulator):
 
 
 def test_doctor_passes_on_a_healthy_setup(emulator):
-    code, text = run(doctor, "doctor-org", [HOST])
+    code, text = run(doctor, "doctor-org", [HOST], may_provision=True)
     assert code == 0, text
     assert "FAIL" not in text
     assert "ok    framing: http://127.0.0.1:5000 may embed the builder" in text
 
 
+def test_doctor_provisions_nothing_unless_asked(emulator):
+    code, text = run(doctor, "never-created-org", [HOST])
+    assert code == 0, text
+    assert "skip  framing:" in text and "--provision" in text
+    code, text = run(provision, "never-created-org", None, False)
+    assert "alreadyExisted: False" in text  # doctor did not create it
+
+
 def test_doctor_reports_a_foreign_host_origin(emulator):
-    code, text = run(doctor, "doctor-org", ["https://app.example.com"])
+    code, text = run(doctor, "doctor-org", ["https://app.example.com"], may_provision=True)
     assert code == 1
     assert "refuses to be framed by https://app.example.com" in text
     assert "fix:" in text

@@ -49,3 +49,22 @@ def test_unknown_subcommand_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
+
+
+def test_version_prints_the_package_version(capsys):
+    from bff import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"craftkit-bff {__version__}"
+
+
+def test_emulator_without_its_extra_says_what_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "fpdf" else real(name, *a))
+    assert main(["emulator", "--port", str(free_port())]) == 2
+    assert "pip install 'craftkit-bff[emulator]'" in capsys.readouterr().err

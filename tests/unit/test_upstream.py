@@ -97,16 +97,27 @@ def test_raw_urllib3_failure_is_still_a_json_502(client, upstream):
     assert response.json["error"] == "craftkit_upstream_error"
 
 
-def test_readiness_reports_upstream_state(client, upstream):
+def test_readiness_reports_craftkit_without_taking_the_pod_out(app, client, upstream):
     upstream.get(BASE + "/", status=404)
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json["checks"] == {"configuration": "ok", "upstream": "ok"}
+    assert ready.json["checks"]["configuration"] == "ok"
+    assert ready.json["checks"]["craftkit"]["status"] == "ok"
+    # A later look, once the last one is stale, sees Craftkit down: still ready.
+    app.extensions["craftkit_bff"].upstream_health._interval = 0
     upstream.get(BASE + "/", body=requests.ConnectionError("down"))
-    not_ready = client.get("/readyz")
-    assert not_ready.status_code == 503
-    assert not_ready.json["checks"]["upstream"] == "unreachable"
-    assert "ck_" not in not_ready.get_data(as_text=True)
+    down = client.get("/readyz")
+    assert down.status_code == 200
+    assert down.json["status"] == "ready"
+    assert down.json["checks"]["craftkit"]["status"] == "unreachable"
+    assert "ck_" not in down.get_data(as_text=True)
+
+
+def test_readiness_probes_craftkit_at_most_once_per_interval(client, upstream):
+    upstream.get(BASE + "/", status=200)
+    for _ in range(20):
+        assert client.get("/readyz").status_code == 200
+    assert len(upstream.calls) == 1
 
 
 def test_liveness_needs_no_identity_or_upstream(client, upstream):

@@ -1,5 +1,5 @@
 // The template builder: name a template, pick fields, publish (create and edit sessions).
-import { el, showMessage } from "./dom.js";
+import { el, showMessage, showPage } from "./dom.js";
 import { EmbedSession } from "./session.js";
 
 const TYPES = ["text", "longtext", "email", "number", "date", "phone", "url", "boolean"];
@@ -113,7 +113,7 @@ async function main() {
   $("custom-field").addEventListener("submit", addCustomField);
   $("publish").addEventListener("click", publish);
   if (!context.permissions.publish) showMessage("This session may not publish.", "info");
-  document.querySelector("main").hidden = false;
+  showPage();
 }
 
 main();

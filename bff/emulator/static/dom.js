@@ -22,6 +22,24 @@ export function showMessage(text, kind = "info") {
   box.hidden = !text;
 }
 
+// Reveal the page once its session is loaded: the toolbar with its primary action, and main.
+export function showPage() {
+  document.querySelector(".toolbar").hidden = false;
+  document.querySelector("main").hidden = false;
+  keepScrollTargetsBelowHeader();
+}
+
+// What the browser scrolls into view (an invalid field on submit, a focused input) must land
+// below the sticky header, not under it: pad scrolling by the header's height as it changes.
+function keepScrollTargetsBelowHeader() {
+  const header = document.querySelector(".top");
+  const pad = () => {
+    document.documentElement.style.scrollPaddingTop = `${header.offsetHeight + 8}px`;
+  };
+  new ResizeObserver(pad).observe(header);
+  pad();
+}
+
 export function formatTime(epochSeconds) {
   return new Date(epochSeconds * 1000).toLocaleTimeString([], { hour12: false });
 }

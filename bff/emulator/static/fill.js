@@ -1,5 +1,5 @@
 // The form-fill page: one input per template field, required ones enforced, submit a render.
-import { el, showMessage } from "./dom.js";
+import { el, showMessage, showPage } from "./dom.js";
 import { EmbedSession } from "./session.js";
 
 const INPUT_TYPES = { text: "text", email: "email", number: "number", date: "date",
@@ -66,7 +66,7 @@ async function main() {
   form.addEventListener("submit", submit);
   refreshControls();
   if (!context.permissions.submitForm) showMessage("This session may not submit.", "info");
-  document.querySelector("main").hidden = false;
+  showPage();
 }
 
 main();

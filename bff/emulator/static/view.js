@@ -1,5 +1,5 @@
 // The read-only page: a view session's renders (its template's, or all) and their PDFs.
-import { el, showMessage } from "./dom.js";
+import { el, showMessage, showPage } from "./dom.js";
 import { EmbedSession } from "./session.js";
 
 const session = new EmbedSession();
@@ -19,12 +19,12 @@ function showRender(render) {
   $("render-detail").replaceChildren(
     el("h2", {}, render.templateName),
     el("p", { class: "muted" }, `Submitted ${new Date(render.createdAt).toLocaleString()}`),
+    el("button", { type: "button", dataset: { testid: "download-pdf" },
+      on: { click: () => download(render) } }, "Download PDF"),
     el("dl", {}, ...fields.flatMap((field) => [
       el("dt", {}, field.label),
       el("dd", { dataset: { testid: `value-${field.key}` } }, shown(field, render.values[field.key])),
-    ])),
-    el("button", { type: "button", dataset: { testid: "download-pdf" },
-      on: { click: () => download(render) } }, "Download PDF"));
+    ])));
 }
 
 async function download(render) {
@@ -52,7 +52,7 @@ async function main() {
       on: { click: () => showRender(render) } },
       render.templateName, el("span", { class: "muted" }, new Date(render.createdAt).toLocaleString())))));
   if (renders.length) showRender(renders[0]);
-  document.querySelector("main").hidden = false;
+  showPage();
 }
 
 main();

@@ -1,0 +1,40 @@
+"""Choose the key store and the resolver's time bounds from the settings."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..metrics import Metrics
+from .stores import KeyStore, MemoryKeyStore
+
+
+def provision_budget(settings: Settings) -> float:
+    """Return the seconds one provision call may take: its connect plus read timeout."""
+    connect, read = settings.timeout
+    return connect + read
+
+
+def wait_timeout_for(settings: Settings) -> float:
+    """Return how long a request waits for another one to resolve the same org's key.
+
+    Two provision budgets: long enough for a leader on another host to finish even after
+    taking over an expired lock, short of gunicorn's 30 s worker timeout at the defaults.
+    """
+    return 2 * provision_budget(settings)
+
+
+def key_store_for(settings: Settings, metrics: Metrics) -> KeyStore:
+    """Return Redis when CRAFTKIT_CACHE_URL is set, else the in-process TTL cache."""
+    if not settings.cache_url:
+        return MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
+    # Imported here: a deployment without Redis never loads redis-py.
+    from .envelope import KeyEnvelope
+    from .redis_link import RedisLink, connect
+    from .redis_store import RedisKeyStore
+
+    link = RedisLink(connect(settings.cache_url, settings.cache_timeout), metrics)
+    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label)
+    # The lock outlives one provision call (plus a margin for the two store round trips);
+    # if its holder dies, another host takes over when it expires.
+    return RedisKeyStore(link, envelope, ttl=settings.key_ttl,
+                         local_ttl=settings.cache_local_ttl, maxsize=settings.key_cache_size,
+                         lock_ttl=provision_budget(settings) + 2, metrics=metrics)

@@ -1,0 +1,91 @@
+"""The registry's tables and their versioned migrations, created and upgraded on open.
+
+The migration runner is a few lines here rather than Alembic: Alembic wants an ini file,
+an env.py and a script directory shipped with the package, for what is one table today.
+Each step is SQLAlchemy Core DDL, so it runs unchanged on SQLite and PostgreSQL, and every
+upgrade happens in one transaction under a lock, so workers starting together cannot race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..config import ConfigError
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "craftkit_registry_meta", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# One row per org: its project, its sealed key and where its creation stands.
+# state: reserved -> created -> keyed (-> deprovisioned); see credentials/account.py.
+tenants = sa.Table(
+    "craftkit_tenants", metadata,
+    sa.Column("org_id", sa.String(200), primary_key=True),
+    sa.Column("org_name", sa.String(200), nullable=False),
+    sa.Column("strategy", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("project_id", sa.String(128)),
+    sa.Column("project_slug", sa.String(128)),
+    sa.Column("partner_id", sa.String(128)),
+    sa.Column("key_sealed", sa.Text),
+    sa.Column("key_id", sa.String(128)),
+    # Set before POST /v1/projects goes out: from then on the answer may be lost, so the
+    # next claimant must look for the project before it creates another.
+    sa.Column("create_sent_at", sa.Float),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("deprovisioned_at", sa.Float),
+)
+
+
+def _create_v1(connection: Connection) -> None:
+    tenants.create(connection, checkfirst=True)
+
+
+# (version, step): append new steps, never edit or reorder released ones.
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _create_v1)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+# pg_advisory_xact_lock key: "ckbff" in ASCII, so it is recognisable in pg_locks.
+_PG_LOCK = 0x636B626666
+
+
+def upgrade(connection: Connection) -> int:
+    """Bring the schema to SCHEMA_VERSION inside the caller's transaction; return it."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+    meta.create(connection, checkfirst=True)
+    found = connection.execute(sa.select(meta.c.value).where(
+        meta.c.name == "schema_version")).scalar()
+    version = int(found) if found is not None else 0
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"The tenant registry's schema is version {version}, newer than this "
+                          f"craftkit-bff understands ({SCHEMA_VERSION}): upgrade craftkit-bff "
+                          "on this host too.")
+    for step_version, step in MIGRATIONS:
+        if step_version > version:
+            step(connection)
+    if version < SCHEMA_VERSION:
+        write_meta(connection, "schema_version", str(SCHEMA_VERSION), exists=found is not None)
+    return SCHEMA_VERSION
+
+
+def read_meta(connection: Connection, name: str) -> str | None:
+    """Return one registry-wide value, or None."""
+    return connection.execute(sa.select(meta.c.value).where(meta.c.name == name)).scalar()
+
+
+def write_meta(connection: Connection, name: str, value: str, *, exists: bool) -> None:
+    """Insert or replace one registry-wide value."""
+    if exists:
+        connection.execute(meta.update().where(meta.c.name == name).values(value=value))
+    else:
+        connection.execute(meta.insert().values(name=name, value=value))

@@ -1,0 +1,171 @@
+"""Reconcile the tenant registry with the account's projects, and repair what differs.
+
+Findings, by kind:
+
+- ``missing``: a row whose project is no longer live upstream. Fix: point the row at the
+  org's live project if there is one, else forget the row (the org gets a new project on
+  its next request);
+- ``unadopted``: a reserved row whose create lost its answer, with the project upstream.
+  Fix: adopt it (its key is minted on the org's next request);
+- ``duplicate``: more projects named for one org than the one kept (seed 000's suffixed
+  slugs after a retried create). Fix: delete the extra ones upstream;
+- ``deprovisioned_live``: a project of a deprovisioned org still live. Fix: delete it;
+- ``unknown``: a project named for an org the registry does not know. Fix: adopt it when
+  its name spells out the org id, else report that it cannot be adopted.
+
+Each fix happens under the org's lease, so it never races a provisioning in progress.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+
+from .credentials.account_api import AccountApi
+from .credentials.stores import KeyStore
+from .registry import CREATED, DEPROVISIONED, Registry, Tenant
+from .registry.naming import display_name, marker_for, marker_of, org_in_marker
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference between the registry and Craftkit, and what --fix did about it."""
+
+    kind: str
+    org_id: str | None
+    project_id: str | None
+    slug: str | None
+    detail: str
+    action: str | None = None
+
+    def public(self) -> dict:
+        return asdict(self)
+
+
+def reconcile(registry: Registry, api: AccountApi, store: KeyStore,
+              fix: bool) -> list[Finding]:
+    """Return every finding; with fix, repair each one and say how."""
+    groups: dict[str, list[dict]] = {}
+    for project in api.projects():
+        marker = marker_of(str(project.get("name", "")))
+        if marker is not None:
+            groups.setdefault(marker, []).append(project)
+    repair = _Repair(registry, api, store, fix)
+    findings: list[Finding] = []
+    for tenant in registry.all():
+        findings += repair.org(tenant, groups.pop(marker_for(tenant.org_id), []))
+    for marker, group in groups.items():
+        findings += repair.unknown(marker, group)
+    return findings
+
+
+class _Repair:
+    """Check one org (or one unknown marker) and, when fixing, repair it."""
+
+    def __init__(self, registry: Registry, api: AccountApi, store: KeyStore,
+                 fix: bool) -> None:
+        self.registry, self.api, self.store, self.fix = registry, api, store, fix
+
+    def org(self, tenant: Tenant, group: list[dict]) -> list[Finding]:
+        if tenant.state == DEPROVISIONED:
+            return [self._delete(p, tenant.org_id, "deprovisioned_live",
+                                 "the org is deprovisioned but this project is live")
+                    for p in group]
+        live_ids = [p["id"] for p in group]
+        findings = []
+        keep = tenant.project_id if tenant.project_id in live_ids else None
+        if tenant.project_id and keep is None:
+            findings.append(self._missing(tenant, group[0] if group else None))
+            keep = group[0]["id"] if group else None
+        elif tenant.project_id is None and group:
+            findings.append(self._adopt(tenant, group[0]))
+            keep = group[0]["id"]
+        findings += [self._delete(p, tenant.org_id, "duplicate",
+                                  f"a second project for the org (kept {keep})")
+                     for p in group if p["id"] != keep]
+        return findings
+
+    def unknown(self, marker: str, group: list[dict]) -> list[Finding]:
+        org_id, first = org_in_marker(marker), group[0]
+        finding = _finding("unknown", org_id, first,
+                           "a project of ours the registry does not know")
+        action = None
+        if self.fix and org_id is not None:
+            self.registry.record(org_id, display_name(first["name"]), "account", state=CREATED,
+                                 project_id=first["id"], project_slug=first.get("slug"))
+            action = f"adopted for org {org_id!r}; its key is minted on its next request"
+        elif self.fix:
+            action = "not adopted: its name holds only a hash of the org id"
+        findings = [_with(finding, action)]
+        if org_id is not None:
+            findings += [self._delete(p, org_id, "duplicate",
+                                      f"a second project for the org (kept {first['id']})")
+                         for p in group[1:]]
+        return findings
+
+    def _missing(self, tenant: Tenant, replacement: dict | None) -> Finding:
+        finding = Finding("missing", tenant.org_id, tenant.project_id, tenant.project_slug,
+                          "the registry's project is not live upstream")
+        if not self.fix:
+            return finding
+        with self._leased(tenant.org_id) as owner:
+            if owner is None:
+                return _with(finding, "skipped: the org is being provisioned right now")
+            self.store.delete(tenant.org_id)
+            if replacement is None:
+                self.registry.delete(tenant.org_id)
+                return _with(finding, "forgot the row; the org gets a new project on its "
+                             "next request")
+            self._point(tenant.org_id, owner, replacement)
+            return _with(finding, f"now uses live project {replacement['id']}; its key is "
+                         "minted on its next request")
+
+    def _adopt(self, tenant: Tenant, project: dict) -> Finding:
+        finding = _finding("unadopted", tenant.org_id, project,
+                           "created upstream, but the answer never reached the registry")
+        if not self.fix:
+            return finding
+        with self._leased(tenant.org_id) as owner:
+            if owner is None:
+                return _with(finding, "skipped: the org is being provisioned right now")
+            self._point(tenant.org_id, owner, project)
+            return _with(finding, "adopted; its key is minted on its next request")
+
+    def _delete(self, project: dict, org_id: str, kind: str, detail: str) -> Finding:
+        finding = _finding(kind, org_id, project, detail)
+        if not self.fix:
+            return finding
+        gone = self.api.delete(project["id"])
+        return _with(finding, "deleted upstream" if gone else "already gone upstream")
+
+    def _point(self, org_id: str, owner: str, project: dict) -> None:
+        self.registry.update_leased(org_id, owner, state=CREATED, project_id=project["id"],
+                                    project_slug=project.get("slug"), key_sealed=None,
+                                    key_id=None)
+
+    def _leased(self, org_id: str):
+        return _Lease(self.registry, org_id)
+
+
+class _Lease:
+    """Hold an org's lease for a fix; yields None when someone else holds it."""
+
+    def __init__(self, registry: Registry, org_id: str) -> None:
+        self.registry, self.org_id, self.owner = registry, org_id, uuid.uuid4().hex
+        self.held = False
+
+    def __enter__(self) -> str | None:
+        self.held = self.registry.claim(self.org_id, self.owner, 60)
+        return self.owner if self.held else None
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.held:
+            self.registry.release(self.org_id, self.owner)
+
+
+def _finding(kind: str, org_id: str | None, project: dict, detail: str) -> Finding:
+    return Finding(kind, org_id, project.get("id"), project.get("slug"), detail)
+
+
+def _with(finding: Finding, action: str | None) -> Finding:
+    return Finding(**{**finding.public(), "action": action})

@@ -1,0 +1,165 @@
+"""The tenant lifecycle for operators, as a Python API (``craftkit-bff tenants`` is its CLI).
+
+``Tenants(state)`` acts on one BFF's configuration: the registry's rows, the account's
+projects upstream (account mode) and the key store (so a shared store, e.g. Redis, drops an
+org's key everywhere). Nothing here holds a registry transaction across an upstream call;
+changes to an org happen under its lease, like provisioning itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .credentials import validate_org_id
+from .credentials.account import AccountProvisioner
+from .errors import BffError
+from .extension import BffState
+from .registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
+from .tenant_reconcile import Finding, reconcile
+
+
+class OperatorError(Exception):
+    """An operator command cannot do what was asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Reencrypted:
+    """What ``reencrypt`` did: rows rewritten under the new secret, rows it could not open."""
+
+    rewritten: int
+    unreadable: list[str]
+
+
+class Tenants:
+    """List, show, provision, rename, deprovision, re-key and reconcile tenants."""
+
+    def __init__(self, state: BffState) -> None:
+        if state.registry is None:
+            raise OperatorError("No tenant registry is configured: set CRAFTKIT_REGISTRY_URL "
+                                "(it is the default SQLite file with CRAFTKIT_ACCOUNT_KEY).")
+        self.state = state
+        self.registry: Registry = state.registry
+        self.provisioner = state.keys.provisioner
+
+    @classmethod
+    def from_environment(cls) -> Tenants:
+        """Build the API from the CRAFTKIT_* environment, as the server would."""
+        from .operator import environment_app
+
+        return cls(environment_app().extensions["craftkit_bff"])
+
+    def close(self) -> None:
+        """Close this API's connections (pooled upstream and registry ones)."""
+        self.state.upstream.close()
+        self.registry.engine.dispose()
+
+    @property
+    def account_mode(self) -> bool:
+        return isinstance(self.provisioner, AccountProvisioner)
+
+    def list(self) -> list[Tenant]:
+        """Return every org the registry knows, by org id."""
+        return self.registry.all()
+
+    def show(self, org_id: str) -> Tenant:
+        """Return one org's row, or raise OperatorError."""
+        tenant = self.registry.get(_org(org_id))
+        if tenant is None:
+            raise OperatorError(f"The registry has no org {org_id!r}.")
+        return tenant
+
+    def provision(self, org_id: str, name: str | None = None) -> Tenant:
+        """Provision the org now (bringing a deprovisioned one back); return its row."""
+        existing = self.registry.get(_org(org_id))
+        org_name = name or (existing.org_name if existing else org_id)
+        self.provisioner.provision_again(org_id, org_name)
+        self.state.keys.store.delete(org_id)
+        return self.show(org_id)
+
+    def rename(self, org_id: str, name: str) -> Tenant:
+        """Rename the org (its project upstream too, in account mode)."""
+        tenant = self.show(org_id)
+        if not name.strip() or len(name) > 200:
+            raise OperatorError("The name must be 1 to 200 characters.")
+        if self.account_mode and tenant.project_id and tenant.state != DEPROVISIONED:
+            self.provisioner.api.rename(org_id, tenant.project_id, name)
+        self.registry.rename(org_id, name)
+        return self.show(org_id)
+
+    def deprovision(self, org_id: str) -> Tenant:
+        """Delete the org's project upstream, mark the org, and drop its key everywhere."""
+        tenant = self.show(org_id)
+        if tenant.state != DEPROVISIONED:
+            with self._lease(org_id) as owner:
+                if self.account_mode and tenant.project_id:
+                    self.provisioner.api.delete(tenant.project_id)
+                self.registry.update_leased(
+                    org_id, owner, state=DEPROVISIONED, key_sealed=None, key_id=None,
+                    deprovisioned_at=self.registry.clock())
+        self.state.keys.store.delete(org_id)
+        return self.show(org_id)
+
+    def rotate_key(self, org_id: str) -> Tenant:
+        """Mint a new key for the org's project and drop the old one from every cache."""
+        tenant = self.show(org_id)
+        if not self.account_mode:
+            raise OperatorError("The admin provision API cannot re-key a project; rotate-key "
+                                "needs CRAFTKIT_ACCOUNT_KEY.")
+        if tenant.state != KEYED:
+            raise OperatorError(f"Org {org_id!r} holds no key ({tenant.state}); provision it.")
+        try:
+            current = self.registry.open_key(tenant)
+        except RowUnreadable:
+            raise OperatorError("This org's row cannot be decrypted with "
+                                "CRAFTKIT_REGISTRY_SECRET (nor _PREVIOUS).") from None
+        self.provisioner.provision(org_id, tenant.org_name, rejected_key=current)
+        self.state.keys.store.delete(org_id)
+        return self.show(org_id)
+
+    def reconcile(self, fix: bool = False) -> list[Finding]:
+        """Compare the registry with the account's projects; with fix, repair what differs."""
+        if not self.account_mode:
+            raise OperatorError("reconcile lists the account's projects, which needs "
+                                "CRAFTKIT_ACCOUNT_KEY (the admin API cannot list them).")
+        return reconcile(self.registry, self.provisioner.api, self.state.keys.store, fix)
+
+    def reencrypt(self) -> Reencrypted:
+        """Re-seal every key under CRAFTKIT_REGISTRY_SECRET (after setting _PREVIOUS)."""
+        cipher = self.registry.cipher
+        if cipher is None:
+            raise OperatorError("CRAFTKIT_REGISTRY_SECRET is not set.")
+        rewritten, unreadable = 0, []
+        for tenant in self.registry.all():
+            if tenant.key_sealed is None or cipher.is_current(tenant.key_sealed):
+                continue
+            try:
+                key = self.registry.open_key(tenant)
+            except RowUnreadable:
+                unreadable.append(tenant.org_id)
+                continue
+            fresh = self.registry.seal_key(tenant.org_id, tenant.project_id or "", key)
+            rewritten += self.registry.swap_sealed(tenant.org_id, tenant.key_sealed, fresh)
+        if not unreadable:
+            self.registry.write_key_check()
+        return Reencrypted(rewritten, unreadable)
+
+    @contextmanager
+    def _lease(self, org_id: str) -> Iterator[str]:
+        owner = uuid.uuid4().hex
+        if not self.registry.claim(org_id, owner, self.state.settings.registry_lease):
+            raise OperatorError(f"Org {org_id!r} is being provisioned right now; try again "
+                                "in a few seconds.")
+        try:
+            yield owner
+        finally:
+            self.registry.release(org_id, owner)
+
+
+def _org(org_id: str) -> str:
+    try:
+        return validate_org_id(org_id)
+    except BffError as error:
+        raise OperatorError(error.message) from None
