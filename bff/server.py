@@ -10,6 +10,7 @@ import time: the metrics directory must be in the environment before either is l
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -164,7 +165,13 @@ def serve(bind: str | None = None, workers: int | None = None,
 
 
 def _check_app() -> None:
-    """Build the app once here, so a bad configuration fails before any worker starts."""
+    """Build the app once here, so a bad configuration fails before any worker starts.
+
+    The app is then dropped, and collected at once (it holds reference cycles), so that the
+    extension's finalizers close its upstream and registry pools before workers are forked:
+    a connection opened here must not be shared with them.
+    """
     from . import create_app
 
     create_app()
+    gc.collect()

@@ -3,11 +3,14 @@
 import os
 import subprocess
 import sys
+import weakref
 
 import pytest
 
+import bff
 from bff.config import ConfigError, server_settings
 from bff.server import (
+    _check_app,
     default_workers,
     forget_dead_workers,
     metrics_directory,
@@ -93,3 +96,17 @@ def test_scrub_secrets_removes_secret_settings_only():
                "CRAFTKIT_AUTH_JWT_SECRET": "j", "CRAFTKIT_BASE_URL": "http://x", "PATH": "/bin"}
     scrub_secrets(environ)
     assert environ == {"CRAFTKIT_BASE_URL": "http://x", "PATH": "/bin"}
+
+
+def test_check_app_leaves_no_app_alive_for_the_workers_to_inherit(monkeypatch):
+    made = []
+
+    def create_app():
+        app = bff.app.create_app({"CRAFTKIT_ADMIN_KEY": "ck_admin_" + "x" * 24,
+                                  "SECRET_KEY": "s"})
+        made.append(weakref.ref(app))
+        return app
+
+    monkeypatch.setattr(bff, "create_app", create_app)
+    _check_app()
+    assert len(made) == 1 and made[0]() is None  # its pools were closed by its finalizers
