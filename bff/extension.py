@@ -45,6 +45,12 @@ class BffState:
     download_slots: DownloadSlots
     registry: Registry | None = None
 
+    def close(self) -> None:
+        """Release pooled connections now: Craftkit's, and the registry's if there is one."""
+        self.upstream.close()
+        if self.registry is not None:
+            self.registry.engine.dispose()
+
 
 class CraftkitBFF:
     """Mount craftkit-bff into a Flask app: ``CraftkitBFF(app)`` or ``init_app(app)``.
@@ -72,13 +78,14 @@ class CraftkitBFF:
         state = build_state(settings, self.identity_loader, self.key_store)
         # A loader that reads Flask's signed session cannot verify it without a signing key.
         if needs_secret_key(state.identity_loader) and not app.config.get("SECRET_KEY"):
+            state.close()
             raise ConfigError("SECRET_KEY is not set: the session identity needs it to verify "
                               "the signed session cookie (or configure CRAFTKIT_AUTH_JWT_*).")
         app.extensions["craftkit_bff"] = state
-        # Pooled upstream connections go when the app does (or the interpreter exits).
+        # Pooled Craftkit connections go when the app does (or the interpreter exits). The
+        # registry's pool is closed explicitly (state.close(), the commands do), not here: a
+        # finalizer holding its engine kept connections beyond that close in the tests.
         weakref.finalize(app, state.upstream.close)
-        if state.registry is not None:
-            weakref.finalize(app, state.registry.engine.dispose)
         app.register_blueprint(api.bp, url_prefix=settings.url_prefix)
         # The browser element ships in the package; serve it beside the routes it calls.
         app.register_blueprint(element.bp, url_prefix=settings.url_prefix)
@@ -97,7 +104,15 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
                         breaker=breaker, metrics=metrics)
     store = key_store or key_store_for(settings, metrics)
     registry = open_registry(settings)
-    keys = KeyResolver(choose_provisioner(settings, upstream, registry), store, metrics=metrics,
+    try:
+        provisioner = choose_provisioner(settings, upstream, registry)
+    except BaseException:
+        # A registry that refuses to start (wrong secret, unreachable) leaves nothing open.
+        upstream.close()
+        if registry is not None:
+            registry.engine.dispose()
+        raise
+    keys = KeyResolver(provisioner, store, metrics=metrics,
                        wait_timeout=wait_timeout_for(settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)

@@ -25,7 +25,7 @@ def configure_logging(level: str = "info", fmt: str = "text",
 
     Calling it again replaces the handler it installed before, never a host's own.
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(_formatter(fmt))
     setattr(handler, _MARK, True)
     root = logging.getLogger()
@@ -36,6 +36,25 @@ def configure_logging(level: str = "info", fmt: str = "text",
     # Python's warnings (DeprecationWarning and the like) get a time and a level too.
     logging.captureWarnings(True)
     return handler
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Write to whatever sys.stderr is at the time of each record, not when set up.
+
+    A command run in-process (tests, an embedding tool) may swap sys.stderr for a while;
+    a handler that kept the old object would write to a closed file afterwards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """Ignore: the stream is always the current sys.stderr."""
 
 
 def _formatter(fmt: str) -> logging.Formatter:

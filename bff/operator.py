@@ -105,10 +105,7 @@ def environment_app() -> Flask:
 
 def close_app(app: Flask) -> None:
     """Close a command's connections now (pooled upstream and registry ones)."""
-    state = app.extensions["craftkit_bff"]
-    state.upstream.close()
-    if state.registry is not None:
-        state.registry.engine.dispose()
+    app.extensions["craftkit_bff"].close()
 
 
 def _check_admin_key(report: _Report, upstream) -> None:

@@ -13,6 +13,23 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 
 
+@pytest.fixture(autouse=True)
+def _restore_root_logger():
+    """Undo what a command run in-process (craftkit-bff main()) did to the root logger.
+
+    Commands configure logging for their process (a handler, level INFO); left in place,
+    every later test would capture INFO records whose arguments keep objects alive.
+    """
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium, driven by Playwright; skips when it is not installed."""

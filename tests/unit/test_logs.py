@@ -90,3 +90,18 @@ def test_configuring_twice_keeps_one_handler(captured):
                                             ("a\u2028b", "a\\u2028b"), ("a\x1b[31m", "a\\x1b[31m")])
 def test_printable_escapes_what_could_break_a_line(raw, shown):
     assert printable(raw) == shown
+
+
+def test_the_default_handler_follows_sys_stderr_when_it_is_swapped(monkeypatch):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("info", "text")
+        swapped = io.StringIO()
+        monkeypatch.setattr("sys.stderr", swapped)
+        logging.getLogger("bff.test").warning("to the current stderr")
+        assert "to the current stderr" in swapped.getvalue()
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.captureWarnings(False)
