@@ -167,11 +167,10 @@ def serve(bind: str | None = None, workers: int | None = None,
 def _check_app() -> None:
     """Build the app once here, so a bad configuration fails before any worker starts.
 
-    The app is then dropped, and collected at once (it holds reference cycles), so that the
-    extension's finalizers close its upstream and registry pools before workers are forked:
-    a connection opened here must not be shared with them.
+    Its pools (Craftkit's, the registry's) are closed at once and the app dropped, so that
+    no connection opened here is shared with the workers forked afterwards.
     """
     from . import create_app
 
-    create_app()
-    gc.collect()
+    create_app().extensions["craftkit_bff"].close()
+    gc.collect()  # the app holds reference cycles: free it now, not after the fork

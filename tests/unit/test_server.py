@@ -98,15 +98,18 @@ def test_scrub_secrets_removes_secret_settings_only():
     assert environ == {"CRAFTKIT_BASE_URL": "http://x", "PATH": "/bin"}
 
 
-def test_check_app_leaves_no_app_alive_for_the_workers_to_inherit(monkeypatch):
-    made = []
+def test_check_app_closes_its_pools_before_workers_fork(monkeypatch):
+    made, closed = [], []
 
     def create_app():
         app = bff.app.create_app({"CRAFTKIT_ADMIN_KEY": "ck_admin_" + "x" * 24,
                                   "SECRET_KEY": "s"})
+        state = app.extensions["craftkit_bff"]
+        monkeypatch.setattr(state, "close", lambda: closed.append(True))
         made.append(weakref.ref(app))
         return app
 
     monkeypatch.setattr(bff, "create_app", create_app)
     _check_app()
-    assert len(made) == 1 and made[0]() is None  # its pools were closed by its finalizers
+    assert closed == [True]  # Craftkit's and the registry's pools, closed before the fork
+    assert made[0]() is None  # and nothing of the app is left for the workers to inherit
