@@ -1,4 +1,4 @@
-"""The load: wrk for throughput runs, small asyncio/socket clients for the herd and downloads."""
+"""The load: wrk for throughput runs; small socket clients for the herd, downloads, slowloris."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -81,7 +83,7 @@ def run_wrk(url: str, *, method: str = "GET", headers: dict[str, str] | None = N
 
 # --- raw HTTP/1.1 helpers -----------------------------------------------------------------
 
-def _request_bytes(url: str, method: str, headers: dict[str, str], body: bytes | None) -> bytes:
+def request_bytes(url: str, method: str, headers: dict[str, str], body: bytes | None) -> bytes:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
@@ -97,7 +99,7 @@ async def _one_request(url: str, method: str, headers: dict, body: bytes | None,
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     try:
         await start.wait()
-        writer.write(_request_bytes(url, method, {**headers, "Connection": "close"}, body))
+        writer.write(request_bytes(url, method, {**headers, "Connection": "close"}, body))
         await writer.drain()
         status_line = await reader.readline()
         await reader.read()               # until the server closes (Connection: close)
@@ -132,7 +134,7 @@ def download(url: str, headers: dict[str, str], stop_after: int | None = None) -
     sock = socket.create_connection((parts.hostname, parts.port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
     started = time.perf_counter()
-    sock.sendall(_request_bytes(url, "GET", {**headers, "Connection": "close"}, None))
+    sock.sendall(request_bytes(url, "GET", {**headers, "Connection": "close"}, None))
     buf = bytearray(1024 * 1024)
     view = memoryview(buf)
     head = b""
@@ -207,3 +209,25 @@ def _read_chunked(sock: socket.socket, buf: bytearray, view: memoryview,
         if not fill(2):
             return got, False
         del buf[:2]
+
+
+def timed_get(url: str, headers: dict[str, str], timeout: float = 10.0) -> dict:
+    """One GET on a fresh connection: its status and how long it took (None: no answer)."""
+    started = time.perf_counter()
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except OSError:
+        return {"status": None, "seconds": None}
+    return {"status": status, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def http_json(url: str, method: str = "GET") -> dict:
+    """Call a control endpoint (the stand-in's /_stats, /_config) and return its JSON."""
+    request = urllib.request.Request(url, method=method, data=None)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())

@@ -2,11 +2,12 @@
 
     .venv/bin/python benchmarks/profile_worker.py [--route mint|templates] [--seconds 10]
                                            [--latency-ms 0] [--connections 32] [--svg]
+                                           [--server serve|gunicorn]
 
-Starts the stand-in and a one-worker BFF, loads it with wrk, samples the worker with
-`py-spy record --nonblocking --gil` (only the thread holding the GIL, i.e. Python CPU) and
-prints the top functions by inclusive and self time, and self time per package. Raw stacks
-(and a flamegraph with --svg) go to benchmarks/results/.
+Starts the stand-in and a one-worker BFF (under `serve` by default), loads it with wrk,
+samples the worker with `py-spy record --nonblocking --gil` (only the thread holding the
+GIL, i.e. Python CPU) and prints the top functions by inclusive and self time, and self
+time per package. Raw stacks (and a flamegraph with --svg) go to benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import clients
 import run
 import servers
+import targets
 
 
 def frame_name(frame: str) -> str:
@@ -82,8 +84,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--svg", action="store_true", help="also write a flamegraph SVG")
-    parser.add_argument("--cpus", choices=("split", "shared"), default="split")
-    parser.add_argument("--gunicorn-arg", action="append", help="extra gunicorn argument")
+    parser.add_argument("--cpus", choices=("shared", "split"), default="shared")
+    parser.add_argument("--server", choices=servers.SERVER_KINDS, default="serve")
+    parser.add_argument("--server-arg", action="append", help="extra server argument")
     parser.add_argument("--spy-mode", default="--nonblocking --gil",
                         help="py-spy sampling flags: the default samples only the thread "
                              "holding the GIL; '' pauses the process and samples busy threads")
@@ -96,13 +99,15 @@ def main() -> None:
 
     bench = run.Bench(argparse.Namespace(
         quick=True, seconds=args.seconds, cpus=args.cpus, workers=1, threads=args.threads,
-        gunicorn_arg=args.gunicorn_arg or [], repo=args.repo))
+        server_arg=args.server_arg or [], repo=args.repo.resolve(), before=None,
+        servers=[args.server], rounds=1))
     try:
-        bench.start(["standin", "bff"])
+        bench.plan()
+        bench.start(reference=False)
         bench.configure(latency_ms=args.latency_ms)
-        bff = bench.procs["bff"]
+        bff = bench.procs[args.server]
         worker = next(p for p in servers.tree(bff.pid) if p != bff.pid)
-        req = run.request_for("bff", args.route, bff.url)
+        req = targets.request_for(args.server, args.route, bff.url)
         load = dict(connections=args.connections, cpus=bench.client_cpus, **req)
         clients.run_wrk(seconds=2, **load)                     # warm up
         raw = bench.log_dir / f"profile-{args.route}.txt"

@@ -83,22 +83,36 @@ def start_standin(port: int, cpus: str | None, log_dir: Path) -> Process:
     return p
 
 
-def start_bff(port: int, upstream: str, env_extra: dict, cpus: str | None, log_dir: Path,
-              workers: int | None, threads: int | None, extra_args: list[str],
-              repo: Path = REPO) -> Process:
-    """gunicorn wsgi:app from the repo root; gunicorn.conf.py there is honoured if present."""
+SERVER_KINDS = ("serve", "gunicorn")
+
+
+def has_serve(repo: Path) -> bool:
+    """Tell whether a checkout has `craftkit-bff serve` (older ones only have gunicorn)."""
+    return (repo / "bff" / "server.py").exists()
+
+
+def bff_command(kind: str, port: int, workers: int, threads: int | None,
+                extra_args: list[str]) -> list[str]:
+    """The command line of one BFF server, the way the README tells users to run it."""
+    if kind == "serve":
+        cmd = [sys.executable, "-m", "bff.cli", "serve", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers)]
+        return cmd + (["--threads", str(threads)] if threads else []) + extra_args
+    # gunicorn reads the checkout's gunicorn.conf.py from the working directory.
     cmd = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-           "--no-control-socket"]
-    has_conf = (repo / "gunicorn.conf.py").exists()
-    if workers is not None or not has_conf:
-        cmd += ["--workers", str(workers or 2)]
-    if threads is not None or not has_conf:
-        # No gunicorn.conf.py: the deployment the README documents (2 workers, 16 threads).
-        cmd += ["--threads", str(threads or 16)]
-    cmd += extra_args
-    env = dict(os.environ, CRAFTKIT_BASE_URL=upstream, **env_extra)
-    p = Process("bff", pinned(cmd, cpus), port, env, repo, log_dir)
-    wait_http(p.url + "/healthz", 30, p.proc)
+           "--no-control-socket", "--workers", str(workers)]
+    return cmd + (["--threads", str(threads)] if threads else []) + extra_args
+
+
+def start_bff(name: str, kind: str, port: int, upstream: str, env_extra: dict,
+              cpus: str | None, log_dir: Path, workers: int, threads: int | None,
+              extra_args: list[str], repo: Path = REPO) -> Process:
+    """Start the BFF of a checkout under `serve` or gunicorn, from the checkout's root."""
+    cmd = bff_command(kind, port, workers, threads, extra_args)
+    # PYTHONPATH first: the checkout's own bff package, whichever one the venv installed.
+    env = dict(os.environ, CRAFTKIT_BASE_URL=upstream, PYTHONPATH=str(repo), **env_extra)
+    p = Process(name, pinned(cmd, cpus), port, env, repo, log_dir)
+    wait_http(p.url + "/healthz", 60, p.proc)
     return p
 
 

@@ -32,10 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"craftkit-bff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the BFF with Flask's development server "
-                                "(use gunicorn wsgi:app in production)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5000)
+    serve = commands.add_parser("serve", help="run the BFF in production (granian, one "
+                                "worker per core; --dev: Flask's development server)")
+    serve.add_argument("--bind", metavar="HOST:PORT",
+                       help="where to listen (default: CRAFTKIT_BIND)")
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="worker processes (default: one per available core, or "
+                       "WEB_CONCURRENCY)")
+    serve.add_argument("--threads", type=_positive, metavar="N",
+                       help="request threads per worker (default: CRAFTKIT_THREADS)")
+    serve.add_argument("--dev", action="store_true",
+                       help="Flask's development server instead (one process, for debugging)")
     serve.set_defaults(run=_serve)
 
     emulator = commands.add_parser("emulator", help="run the local Craftkit emulator")
@@ -76,11 +83,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from . import create_app
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
-    create_app().run(host=args.host, port=args.port, threaded=True)
-    return 0
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.dev:
+        from . import create_app
+        from .server import parse_bind
+
+        host, port = parse_bind(args.bind or "127.0.0.1:5000")
+        create_app().run(host=host, port=port, threaded=True)
+        return 0
+    from .server import serve
+
+    return serve(args.bind, args.workers, args.threads)
 
 
 def _emulator(args: argparse.Namespace) -> int:

@@ -111,12 +111,13 @@ class Settings:
         "CRAFTKIT_LOG_FORMAT", "text", p.choice("text", "json"),
         "`text` (time, level, logger, message) or `json` (one object per line, for log "
         "shippers)")
-    bind: str = setting(
-        "CRAFTKIT_BIND", "0.0.0.0:8000", p.text,
-        "`HOST:PORT` the shipped gunicorn configuration listens on")
+    bind: str | None = setting(
+        "CRAFTKIT_BIND", None, p.text, "`HOST:PORT` the server listens on; unset: "
+        "`0.0.0.0:8000` for `craftkit-bff serve`, `127.0.0.1:8000` for the shipped gunicorn "
+        "configuration (gunicorn belongs behind a buffering proxy: see Deploying)")
     threads: int = setting(
         "CRAFTKIT_THREADS", 64, p.integer(1),
-        "request threads per gunicorn worker (each can hold one upstream connection)")
+        "request threads per worker process (each can hold one upstream connection)")
     secret_key: str | None = setting(
         "SECRET_KEY", None, p.text, "Flask's session signing key; required when the "
         "identity is the signed session", secret=True)

@@ -184,6 +184,13 @@ class RegistrySecretMismatch(BffError):
                "written with.")
 
 
+class DownloadsBusy(BffError):
+    """Every download slot of this worker is in use (see bff/api/slots.py)."""
+
+    status, code = 503, "downloads_busy"
+    message = "Too many downloads are in progress on this server; try again in a few seconds."
+
+
 _HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
                 415: UnsupportedMediaType}
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from . import api, element, health
+from .api.slots import DownloadSlots
 from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .connections import outbound_for
@@ -42,6 +43,7 @@ class BffState:
     identity_loader: IdentityLoader
     metrics: Metrics
     upstream_health: UpstreamHealth
+    download_slots: DownloadSlots
     registry: Registry | None = None
 
     def close(self) -> None:
@@ -119,7 +121,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, sealer,
                     identity_loader or default_identity_loader(settings), metrics,
-                    UpstreamHealth(upstream.probe, breaker, metrics), registry)
+                    UpstreamHealth(upstream.probe, breaker, metrics),
+                    DownloadSlots(settings.threads), registry)
 
 
 def default_identity_loader(settings: Settings) -> IdentityLoader:

@@ -1,7 +1,8 @@
-"""Load and soak test: the BFF under gunicorn against the emulator, many orgs and users.
+"""Load and soak test: the BFF under `serve` or gunicorn against the emulator, many orgs.
 
-    python loadtest/soak.py                 # 60 s, the full soak
-    python loadtest/soak.py --duration 10   # what CI runs (tests/load/test_soak.py)
+    python loadtest/soak.py                         # 60 s under `craftkit-bff serve`
+    python loadtest/soak.py --server gunicorn       # the same under the shipped gunicorn
+    python loadtest/soak.py --duration 8            # what CI runs (tests/load/test_soak.py)
 
 Loopback only, bounded in time. Reports requests served, errors, p50/p99 latency,
 provision calls per org and the BFF's memory at start and end, and exits non-zero when
@@ -25,7 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port, run_process  # noqa: E402
+from tests.servers import SERVERS, bff_command, free_port, run_process  # noqa: E402
 
 ADMIN_KEY = "ck_admin_soak_" + "0123456789abcdef"
 JWT_SECRET = "soak-jwt-secret-0123456789abcdef012345"
@@ -33,7 +34,7 @@ JWT_SECRET = "soak-jwt-secret-0123456789abcdef012345"
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    with _stack(args.workers) as (bff_url, emulator_url, pids):
+    with _stack(args.workers, args.server) as (bff_url, emulator_url, pids):
         users = _users(args.orgs, args.users)
         _seed(bff_url, emulator_url, users)
         memory_start = _rss_mib(pids())
@@ -50,16 +51,18 @@ def _arguments(argv):
     parser.add_argument("--orgs", type=int, default=40)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--threads", type=int, default=16, help="concurrent simulated users")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="BFF worker processes")
+    parser.add_argument("--server", choices=SERVERS, default="serve",
+                        help="the production server to run the BFF under")
     parser.add_argument("--max-growth-mib", type=float, default=24)
     return parser.parse_args(argv)
 
 
 class _Stack:
-    """The emulator and the BFF under gunicorn (with metrics), as subprocesses."""
+    """The emulator and the BFF under one server (with metrics), as subprocesses."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, server: str) -> None:
+        self.workers, self.server = workers, server
 
     def __enter__(self):
         from contextlib import ExitStack
@@ -72,13 +75,13 @@ class _Stack:
             [str(bin_dir / "craftkit-bff"), "emulator", "--port", str(emulator_port)],
             {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY}, emulator_url + "/v1/projects"))
         bff_url = f"http://127.0.0.1:{bff_port}"
-        gunicorn = self._exit.enter_context(run_process(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{bff_port}",
-             "--workers", str(self.workers), "--no-control-socket", "--chdir", str(ROOT)],
-            {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": emulator_url,
+        # The servers' default thread count (CRAFTKIT_THREADS), as a deployment would run.
+        command = bff_command(self.server, bff_port, self.workers, threads=64)
+        bff = self._exit.enter_context(run_process(
+            command, {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": emulator_url,
              "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_METRICS": "true",
              "CRAFTKIT_LOG_LEVEL": "warning"}, bff_url + "/healthz"))
-        return bff_url, emulator_url, lambda: _process_tree(gunicorn.pid)
+        return bff_url, emulator_url, lambda: _process_tree(bff.pid)
 
     def __exit__(self, *exc):
         self._exit.close()
@@ -227,7 +230,7 @@ def _report(args, results, provisions, memory_start, memory_end) -> int:
         by_route[route] = by_route.get(route, 0) + 1
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0
     print(f"duration        {args.duration:.0f} s, {args.threads} client threads, "
-          f"{args.workers} gunicorn workers, {args.orgs} orgs, {args.users} users")
+          f"{args.workers} {args.server} workers, {args.orgs} orgs, {args.users} users")
     print(f"requests        {len(results)} ({len(results) / args.duration:.0f}/s) "
           + ", ".join(f"{k} {v}" for k, v in sorted(by_route.items())))
     print(f"errors          {len(errors)} {sorted(set(errors))[:5]}")

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -77,3 +78,22 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout: float, output) 
         except requests.RequestException:  # not listening yet, or too busy starting
             time.sleep(0.05)
     raise RuntimeError(f"server did not answer {url} within {timeout} s")
+
+
+# The two ways the README tells users to run the BFF in production.
+SERVERS = ("serve", "gunicorn")
+
+
+def bff_command(server: str, port: int, workers: int = 2, threads: int = 4) -> list[str]:
+    """Return the command that runs the BFF under `craftkit-bff serve` or gunicorn.
+
+    gunicorn gets the configuration shipped in the package, so both run from any directory.
+    """
+    bind = f"127.0.0.1:{port}"
+    if server == "serve":
+        script = os.path.join(os.path.dirname(sys.executable), "craftkit-bff")
+        return [script, "serve", "--bind", bind, "--workers", str(workers),
+                "--threads", str(threads)]
+    return [sys.executable, "-m", "gunicorn", "-c", "python:bff.gunicorn_conf",
+            "bff.wsgi:app", "--bind", bind, "--workers", str(workers), "--threads",
+            str(threads), "--no-control-socket"]

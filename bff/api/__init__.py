@@ -13,10 +13,12 @@ from flask import Blueprint, Response
 
 from ..errors import register_error_handlers
 from ..requestlog import log_request, start_request
+from . import renders
 from .guards import guard_request
 from .routes import REGISTRY, Route
+from .slots import DownloadSlots, limit_downloads
 
-__all__ = ["REGISTRY", "Route", "bp"]
+__all__ = ["REGISTRY", "DownloadSlots", "Route", "bp"]
 
 bp = Blueprint("craftkit_bff", __name__)
 for _info in pkgutil.iter_modules(__path__):
@@ -24,6 +26,8 @@ for _info in pkgutil.iter_modules(__path__):
     if isinstance(_child, Blueprint):
         bp.register_blueprint(_child)
 register_error_handlers(bp)
+# Streamed downloads hold a request thread for as long as the browser takes to read them.
+limit_downloads(renders.bp, renders.download_render)
 
 
 @bp.before_request

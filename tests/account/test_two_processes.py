@@ -21,9 +21,10 @@ def test_cold_requests_across_two_processes_make_one_project(emulator, registry_
            "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET, "CRAFTKIT_ADMIN_KEY": ""}
     ports = [free_port(), free_port()]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
-    with run_process([command, "serve", "--port", str(ports[0])], env, urls[0] + "/healthz"), \
-            run_process([command, "serve", "--port", str(ports[1])], env,
-                        urls[1] + "/healthz"):
+    # One process each (Flask's server, as `serve` was when this was written).
+    serve = [[command, "serve", "--dev", "--bind", f"127.0.0.1:{port}"] for port in ports]
+    with run_process(serve[0], env, urls[0] + "/healthz"), \
+            run_process(serve[1], env, urls[1] + "/healthz"):
         with ThreadPoolExecutor(20) as pool:
             answers = list(pool.map(lambda i: mint(urls[i % 2], org="initech"), range(20)))
     assert [answer.status_code for answer in answers] == [200] * 20, answers[0].text

@@ -5,11 +5,9 @@ Used by the fault tests and by ``python -m tests.faults.table`` (prints the faul
 
 from __future__ import annotations
 
-import sys
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 import requests
@@ -17,9 +15,8 @@ import urllib3
 
 from bff.emulator import create_emulator_app
 from tests.faults.proxy import FaultProxy
-from tests.servers import free_port, run_process, serve_app
+from tests.servers import bff_command, free_port, run_process, serve_app
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN_KEY = "ck_admin_fault_secret_0123456789"
 JWT_SECRET = "fault-jwt-secret-0123456789abcdef0123"
 READ_TIMEOUT = 1.5
@@ -40,7 +37,7 @@ class Outcome:
 
 @dataclass
 class Stack:
-    """The emulator behind a fault proxy, and the BFF under gunicorn in front of it."""
+    """The emulator behind a fault proxy, and the BFF (either server) in front of it."""
 
     proxy: FaultProxy
     bff_url: str
@@ -58,8 +55,8 @@ class Stack:
 
 
 @contextmanager
-def fault_stack(workers: int = 1, threads: int = 4):
-    """Start emulator, proxy and gunicorn BFF; seed one template and one render."""
+def fault_stack(workers: int = 1, threads: int = 4, server: str = "serve"):
+    """Start emulator, proxy and the BFF (under `serve` or gunicorn); seed a render."""
     with ExitStack() as stack:
         emulator = create_emulator_app({"ADMIN_KEY": ADMIN_KEY, "ACCOUNT_KEYS": []})
         emulator_url = stack.enter_context(serve_app(emulator))
@@ -69,11 +66,9 @@ def fault_stack(workers: int = 1, threads: int = 4):
         env = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET,
                "CRAFTKIT_BASE_URL": proxy.url, "CRAFTKIT_TIMEOUT": f"0.5,{READ_TIMEOUT}",
                "CRAFTKIT_BREAKER_THRESHOLD": "1000"}
-        args = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
-                "--chdir", str(ROOT)]
         bff_url = f"http://127.0.0.1:{port}"
-        stack.enter_context(run_process(args, env, bff_url + "/healthz"))
+        stack.enter_context(run_process(bff_command(server, port, workers, threads), env,
+                                        bff_url + "/healthz"))
         token = jwt.encode({"sub": "fay", "orgs": ["acme"], "exp": int(time.time()) + 3600},
                            JWT_SECRET, algorithm="HS256")
         auth = {"Authorization": f"Bearer {token}"}

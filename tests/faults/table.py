@@ -1,10 +1,12 @@
-"""Print the fault table: python -m tests.faults.table (from the repository root)."""
+"""Print the fault table: python -m tests.faults.table [serve|gunicorn] (from the repo root)."""
+
+import sys
 
 from tests.faults.scenarios import FAULTS, fault_stack, measure
 
 
 def main() -> None:
-    with fault_stack() as stack:
+    with fault_stack(server=sys.argv[1] if len(sys.argv) > 1 else "serve") as stack:
         print(f"{'fault':<10} {'route':<9} {'status':>6}  {'error':<24} {'seconds':>7}  note")
         for fault in FAULTS:
             for route in ("session", "download"):

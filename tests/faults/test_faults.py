@@ -12,7 +12,7 @@ from bff import create_app
 from bff.emulator import create_emulator_app
 from tests.faults.proxy import FaultProxy
 from tests.faults.scenarios import ADMIN_KEY, JWT_SECRET, READ_TIMEOUT, fault_stack, measure
-from tests.servers import serve_app
+from tests.servers import SERVERS, serve_app
 
 MARGIN = 1.0
 EXPECTED = {
@@ -29,9 +29,9 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with fault_stack(workers=1, threads=4) as running:
+@pytest.fixture(scope="module", params=SERVERS)
+def stack(request):
+    with fault_stack(workers=1, threads=4, server=request.param) as running:
         yield running
 
 

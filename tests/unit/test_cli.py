@@ -10,8 +10,28 @@ from .support import ADMIN_KEY
 
 def test_serve_without_admin_key_exits_2_naming_it(monkeypatch, capsys):
     monkeypatch.delenv("CRAFTKIT_ADMIN_KEY", raising=False)
-    assert main(["serve", "--port", str(free_port())]) == 2
+    assert main(["serve", "--bind", f"127.0.0.1:{free_port()}"]) == 2
     assert "CRAFTKIT_ADMIN_KEY" in capsys.readouterr().err
+
+
+def test_serve_dev_without_admin_key_exits_2_naming_it(monkeypatch, capsys):
+    monkeypatch.delenv("CRAFTKIT_ADMIN_KEY", raising=False)
+    assert main(["serve", "--dev", "--bind", f"127.0.0.1:{free_port()}"]) == 2
+    assert "CRAFTKIT_ADMIN_KEY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["serve", "--workers", "0"], ["serve", "--threads", "x"]])
+def test_serve_refuses_a_worker_or_thread_count_below_one(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "expected a whole number >= 1" in capsys.readouterr().err
+
+
+def test_serve_with_a_bad_bind_address_exits_2(monkeypatch, capsys):
+    monkeypatch.setenv("CRAFTKIT_ADMIN_KEY", ADMIN_KEY)
+    assert main(["serve", "--bind", "localhost"]) == 2
+    assert "HOST:PORT" in capsys.readouterr().err
 
 
 def test_doctor_exits_non_zero_with_a_fix(monkeypatch, capsys):
