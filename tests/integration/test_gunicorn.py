@@ -188,11 +188,13 @@ def big_download_craftkit(open_downloads: list[int]) -> Flask:
     """
     app = Flask("big")
     block = b"%" * (1024 * 1024)
+    first = b"%PDF-1.4\n" + block[9:]  # the BFF serves only what starts like a PDF
 
     def body():
         open_downloads[0] += 1
         try:
-            for _ in range(64):
+            yield first
+            for _ in range(63):
                 yield block
         finally:  # sent, or the BFF closed its connection
             open_downloads[0] -= 1
@@ -226,8 +228,8 @@ def test_stalled_downloads_leave_threads_for_other_requests(server, tmp_path):
             # Three browsers that stop reading: each holds one of the worker's 4 threads.
             stalled = [_stalled_get(port, download, auth) for _ in range(3)]
             time.sleep(1)
-            busy = requests.get(base + download, headers=auth, timeout=5, stream=True)
-            assert (busy.status_code, busy.json()["error"]) == (503, "downloads_busy")
+            with requests.get(base + download, headers=auth, timeout=5, stream=True) as busy:
+                assert (busy.status_code, busy.json()["error"]) == (503, "downloads_busy")
             started = time.monotonic()
             assert requests.get(base + "/api/craftkit/templates", headers=auth,
                                 timeout=5).status_code == 200
