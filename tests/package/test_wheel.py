@@ -90,7 +90,8 @@ def test_installed_demo_serves_pages_element_and_sessions(installed, elsewhere):
         assert minted.status_code == 200, minted.text
 
 
-def test_installed_bff_deploys_with_the_shipped_gunicorn_config(installed, elsewhere):
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_installed_bff_deploys_from_an_empty_directory(installed, elsewhere, server):
     emulator_port, port = free_port(), free_port()
     emulator = f"http://127.0.0.1:{emulator_port}"
     env = {**elsewhere["env"], "CRAFTKIT_ADMIN_KEY": ADMIN_KEY,
@@ -98,11 +99,13 @@ def test_installed_bff_deploys_with_the_shipped_gunicorn_config(installed, elsew
     emulator_args = [str(installed / "craftkit-bff"), "emulator", "--port", str(emulator_port)]
     bff_env = {**env, "CRAFTKIT_BASE_URL": emulator, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET,
                "CRAFTKIT_BIND": f"127.0.0.1:{port}"}
-    gunicorn = [str(installed / "gunicorn"), "-c", "python:bff.gunicorn_conf", "bff.wsgi:app",
-                "--workers", "1", "--no-control-socket"]
+    command = ([str(installed / "craftkit-bff"), "serve", "--workers", "1"]
+               if server == "serve" else
+               [str(installed / "gunicorn"), "-c", "python:bff.gunicorn_conf", "bff.wsgi:app",
+                "--workers", "1", "--no-control-socket"])
     base = f"http://127.0.0.1:{port}"
     with run_process(emulator_args, env, emulator + "/v1/embed/renders", cwd=elsewhere["cwd"]), \
-            run_process(gunicorn, bff_env, base + "/healthz", cwd=elsewhere["cwd"]):
+            run_process(command, bff_env, base + "/healthz", cwd=elsewhere["cwd"]):
         token = jwt.encode({"sub": "wes", "orgs": ["acme"], "exp": int(time.time()) + 300},
                            JWT_SECRET, algorithm="HS256")
         minted = requests.post(base + "/api/craftkit/session", json={"mode": "create"},
