@@ -32,6 +32,7 @@ from pathlib import Path
 
 import jwt
 import servers
+import standin
 
 ADMIN_KEY = "ck_admin_fleet_bench_0123456789"
 JWT_SECRET = "fleet-bench-jwt-secret-0123456789abcdef"
@@ -116,7 +117,8 @@ class Fleet:
     def start_hosts(self, cache_url: str | None) -> list[int]:
         self.stop_hosts()
         env = dict(os.environ, CRAFTKIT_ADMIN_KEY=ADMIN_KEY, CRAFTKIT_AUTH_JWT_SECRET=JWT_SECRET,
-                   CRAFTKIT_BASE_URL=self.standin.url, CRAFTKIT_LOG_LEVEL="warning")
+                   CRAFTKIT_BASE_URL=self.standin.url, CRAFTKIT_LOG_LEVEL="warning",
+                   CRAFTKIT_IFRAME_ORIGINS=standin.EMBED_ORIGIN)
         if cache_url:
             env["CRAFTKIT_CACHE_URL"] = cache_url
         for n in range(self.args.hosts):

@@ -72,6 +72,7 @@ def measure(route: str, requests: int, upstream: str, profile: bool, log: bool) 
     """CPU microseconds per request of this thread (after a warm-up)."""
     import logging
 
+    import standin
     import targets
 
     from bff import create_app
@@ -81,7 +82,8 @@ def measure(route: str, requests: int, upstream: str, profile: bool, log: bool) 
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app({"CRAFTKIT_ADMIN_KEY": "ck_admin_benchmark_0123456789abcdef",
                       "CRAFTKIT_BASE_URL": upstream,
-                      "CRAFTKIT_AUTH_JWT_SECRET": targets.JWT_SECRET})
+                      "CRAFTKIT_AUTH_JWT_SECRET": targets.JWT_SECRET,
+                      "CRAFTKIT_IFRAME_ORIGINS": standin.EMBED_ORIGIN})
     env = environ_for(route, targets.token_for(targets.ORG))
     for _ in range(200):
         assert call(app, env) == 200

@@ -26,13 +26,17 @@ import clients
 import report
 import scenarios
 import servers
+import standin
 
 ADMIN_KEY = "ck_admin_benchmark_0123456789abcdef"
 JWT_SECRET = "benchmark-jwt-secret-0123456789abcdef-0123456789"
 BFF_ENV = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET,
            # One log line per request costs CPU and disk; gunicorn never wrote them (its
            # configuration leaves the root logger alone), so leave them off everywhere.
-           "CRAFTKIT_LOG_LEVEL": "warning"}
+           "CRAFTKIT_LOG_LEVEL": "warning",
+           # The stand-in's iframe_url is on its own embed origin (checkouts before 0.2
+           # ignore this, and do not check iframe_url at all).
+           "CRAFTKIT_IFRAME_ORIGINS": standin.EMBED_ORIGIN}
 
 
 class Bench:

@@ -40,7 +40,11 @@ TEMPLATES = json.dumps({
 }).encode()
 # A session token the size of the emulator's HS256 JWTs.
 TOKEN_PREFIX = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + "x" * 260 + "."
-DOWNLOAD_BLOCK = bytes(range(256)) * 4096          # 1 MiB, written again and again
+# The BFF refuses a download that does not start like a PDF, so the first block does.
+DOWNLOAD_BLOCK = (b"%PDF-1.7\n" + bytes(range(256)) * 4096)[:1 << 20]  # 1 MiB, again and again
+# Where the stand-in's iframe_url points: a separate embed origin, as Craftkit's may be. The
+# BFF accepts it only when allow-listed (CRAFTKIT_IFRAME_ORIGINS), as a user would configure.
+EMBED_ORIGIN = "https://embed.example.test"
 
 
 class Settings:
@@ -193,7 +197,7 @@ class HttpProtocol(asyncio.Protocol):
             token = f"{TOKEN_PREFIX}{n:012d}"
             answer = json.dumps({
                 "session_token": token,
-                "iframe_url": f"https://embed.example.test/embed/builder#token={token}",
+                "iframe_url": f"{EMBED_ORIGIN}/embed/builder#token={token}",
                 "renew_token": f"rt_{n:040d}",
                 "expires_at": expires_at(),
             }).encode()
