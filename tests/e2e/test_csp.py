@@ -64,3 +64,24 @@ def test_apply_csp_takes_an_explicit_craftkit_url():
     client = make_app("http://127.0.0.1:5001").test_client()
     policy = client.get("/page").headers["Content-Security-Policy"]
     assert directives(policy)["frame-src"] == "http://127.0.0.1:5001"
+
+
+def test_frame_src_policy_adds_the_other_origins_craftkit_frames_from():
+    policy = directives(frame_src_policy(
+        "https://www.craftkit.dev", {"https://Embed.craftkit.dev/", "https://www.craftkit.dev"}))
+    assert policy["frame-src"] == "https://www.craftkit.dev https://embed.craftkit.dev"
+
+
+def test_apply_csp_frames_what_the_mounted_bff_lets_iframe_url_point_to():
+    from bff import create_app
+
+    app = create_app({"CRAFTKIT_ADMIN_KEY": "ck_admin_" + "a" * 32,
+                      "CRAFTKIT_BASE_URL": "https://www.craftkit.dev",
+                      "CRAFTKIT_AUTH_JWT_SECRET": "s" * 48,
+                      "CRAFTKIT_IFRAME_ORIGINS": "https://embed.craftkit.dev"})
+    pages = Blueprint("pages", __name__)
+    pages.add_url_rule("/page", "page", lambda: "<p>host page</p>")
+    apply_csp(pages)
+    app.register_blueprint(pages)
+    policy = app.test_client().get("/page").headers["Content-Security-Policy"]
+    assert directives(policy)["frame-src"] == "https://www.craftkit.dev https://embed.craftkit.dev"
