@@ -119,6 +119,14 @@ def read_capped(response: requests.Response, limit: int) -> bytes:
         raise UpstreamError(_TOO_LARGE if declared.isdigit() else _ENCODED)
     chunks, size = [], 0
     try:
+        if declared.isdigit():
+            # The usual answer: one read of the declared length, and no second read to
+            # learn that nothing follows (http.client stops at Content-Length and urllib3
+            # raises if the body ends short, so nothing extra can arrive).
+            chunk = response.raw.read(int(declared), decode_content=False)
+            if len(chunk) == int(declared):
+                return chunk
+            chunks, size = [chunk], len(chunk)
         while size <= limit:
             chunk = response.raw.read(min(_JSON_CHUNK, limit + 1 - size), decode_content=False)
             if not chunk:

@@ -39,8 +39,10 @@ def validate_org_id(org_id: object) -> str:
         raise InvalidRequest("The org id must be a non-empty string.")
     if len(org_id) > MAX_ORG_ID_LENGTH:
         raise InvalidRequest(f"The org id must be at most {MAX_ORG_ID_LENGTH} characters.")
-    if org_id != org_id.strip() or any(unicodedata.category(c)[0] in "CZ" and c != " "
-                                       for c in org_id):
+    # Printable ASCII (the usual id) has no control or separator character but the
+    # space; only other text needs the per-character look at Unicode categories.
+    if org_id != org_id.strip() or not (org_id.isascii() and org_id.isprintable()) and any(
+            unicodedata.category(c)[0] in "CZ" and c != " " for c in org_id):
         raise InvalidRequest("The org id must not contain control characters or "
                              "surrounding whitespace.")
     return org_id
