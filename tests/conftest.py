@@ -1,10 +1,13 @@
-"""Fixtures shared by every test directory: headless Debian Chromium for browser tests."""
+"""Fixtures shared by every test directory: headless Debian Chromium for browser tests, and
+the session's PostgreSQL server with a fresh registry database of each kind."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+
+from tests.postgres_server import postgres, registry_url  # noqa: F401 - fixtures
 
 CHROMIUM = os.environ.get("CRAFTKIT_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which a

@@ -132,3 +132,11 @@ def postgres() -> Iterator[PostgresServer]:
             if _shared["users"] == 0:
                 _shared["server"].stop()
                 _shared["server"] = None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry_url(request, tmp_path) -> str:
+    """A fresh, empty registry database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/registry.sqlite3"
+    return request.getfixturevalue("postgres").new_database()

@@ -97,3 +97,41 @@ def bff_command(server: str, port: int, workers: int = 2, threads: int = 4) -> l
     return [sys.executable, "-m", "gunicorn", "-c", "python:bff.gunicorn_conf",
             "bff.wsgi:app", "--bind", bind, "--workers", str(workers), "--threads",
             str(threads), "--no-control-socket"]
+
+
+class RawSocketServer:
+    """A hand-written TCP server on a free loopback port: a thread per connection.
+
+    For doubles that must do what no server framework allows (drip bytes, tunnel, lie):
+    subclasses implement ``handle(client)``; ``close()`` (or leaving the ``with`` block)
+    stops accepting.
+    """
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def handle(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._listener.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _accept_loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.handle, args=(client,), daemon=True).start()
+

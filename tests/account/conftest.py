@@ -10,7 +10,6 @@ import requests
 
 from bff import create_app
 from bff.emulator import create_emulator_app
-from tests.postgres_server import postgres  # noqa: F401 - the session's server
 from tests.registry.support import database_text
 from tests.servers import serve_app
 
@@ -80,14 +79,6 @@ def emulator():
     with serve_app(app) as url:
         yield Emulator(url, app)
         app.extensions["craftkit_emulator"]["faults"].clear()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry_url(request, tmp_path):
-    """A fresh, empty registry database of each kind."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.sqlite3"
-    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture

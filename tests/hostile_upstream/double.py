@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from tests.servers import RawSocketServer
+
 PROVISION = "/v1/admin/provision"
 ORG_KEY = "ck_live_hostile_double_key"
 
@@ -55,7 +57,7 @@ def huge_json(total: int) -> Answer:
     return Answer(200, [("Content-Type", "application/json")], chunks())
 
 
-class HostileCraftkit:
+class HostileCraftkit(RawSocketServer):
     """Listen on 127.0.0.1:<port>; answer each request once, then close the connection."""
 
     def __init__(self) -> None:
@@ -64,11 +66,7 @@ class HostileCraftkit:
         self.requests: list[tuple[str, str]] = []
         self.open_connections = 0
         self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self._accept_loop, daemon=True).start()
+        super().__init__()
 
     def answer(self, path: str, answer: Answer) -> None:
         """Answer every request for path (query string ignored) with answer."""
@@ -79,25 +77,7 @@ class HostileCraftkit:
         with self._lock:
             return sum(1 for _, seen in self.requests if seen == path)
 
-    def close(self) -> None:
-        self._stopped.set()
-        self._listener.close()
-
-    def __enter__(self) -> HostileCraftkit:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _accept_loop(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
+    def handle(self, client: socket.socket) -> None:
         with self._lock:
             self.open_connections += 1
         try:

@@ -9,39 +9,19 @@ from __future__ import annotations
 
 import select
 import socket
-import threading
 from urllib.parse import urlsplit
 
+from tests.servers import RawSocketServer
 
-class ForwardProxy:
+
+class ForwardProxy(RawSocketServer):
     """Listen on 127.0.0.1:<port> and forward what clients ask for."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, str | None]] = []  # (method, target, proxy auth)
-        self._stopped = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._accept_loop, daemon=True).start()
+        super().__init__()
 
-    def close(self) -> None:
-        self._stopped.set()
-        self._listener.close()
-
-    def __enter__(self) -> ForwardProxy:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _accept_loop(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
-
-    def _handle(self, client: socket.socket) -> None:
+    def handle(self, client: socket.socket) -> None:
         with client:
             head = _read_head(client)
             if head is None:

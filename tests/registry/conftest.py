@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bff.registry import Registry, RowCipher, create_registry_engine
-from tests.postgres_server import postgres  # noqa: F401 - the session's server
 
 SECRET = "registry-secret-for-tests-0123456789"
 OTHER_SECRET = "another-registry-secret-9876543210"
@@ -22,14 +21,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry_url(request, tmp_path):
-    """A fresh, empty registry database of each kind."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.sqlite3"
-    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture
