@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -183,6 +184,9 @@ def main(argv: list[str] | None = None) -> None:
     if why_not and not args.no_reference:
         print(f"reference skipped: {why_not}", flush=True)
     bench.results["loadavg_start"] = loadavg()
+    # `kill` (SIGTERM) stops the run as Ctrl-C does: through the finally below, which stops
+    # every server it started, instead of leaving them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         bench.start(reference=not args.no_reference and not why_not)
         bench.results["servers"] = {k: {"pid": p.pid, "port": p.port}
