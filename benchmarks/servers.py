@@ -95,7 +95,7 @@ def bff_command(kind: str, port: int, workers: int, threads: int | None,
                 extra_args: list[str]) -> list[str]:
     """The command line of one BFF server, the way the README tells users to run it."""
     if kind == "serve":
-        cmd = [sys.executable, "-m", "bff.cli", "serve", "--bind", f"127.0.0.1:{port}",
+        cmd = [sys.executable, "-m", "bff.commands", "serve", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers)]
         return cmd + (["--threads", str(threads)] if threads else []) + extra_args
     # gunicorn reads the checkout's gunicorn.conf.py from the working directory.

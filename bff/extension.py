@@ -13,23 +13,25 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from . import api, element, health
+from . import api
+from .api import health
+from .api.renew_tokens import RenewTokenSealer
 from .api.slots import DownloadSlots
-from .breaker import CircuitBreaker
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
-from .connections import outbound_for
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, Provisioner
 from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.selection import key_store_for, wait_timeout_for
 from .identity import IdentityLoader, needs_secret_key, session_identity_loader
-from .jwt_identity import JwtIdentityLoader
-from .metrics import Metrics
+from .identity.jwt_loader import JwtIdentityLoader
+from .ops.metrics import Metrics
+from .page import element
 from .registry import Registry, open_registry, prepare_at_start
-from .sealing import RenewTokenSealer
-from .upstream import Upstream
-from .upstream_health import UpstreamHealth
+from .upstream.breaker import CircuitBreaker
+from .upstream.client import Upstream
+from .upstream.connections import outbound_for
+from .upstream.health import UpstreamHealth
 
 
 @dataclass

@@ -6,7 +6,7 @@ logger, request lines included (CRAFTKIT_LOG_LEVEL, CRAFTKIT_LOG_FORMAT).
 
 from bff.app import create_app
 from bff.config import server_settings
-from bff.logs import configure_logging
+from bff.ops.logs import configure_logging
 
 _settings = server_settings()
 configure_logging(_settings.log_level, _settings.log_format)

@@ -1,19 +1,25 @@
-"""The browser-facing API: one parent blueprint with the shared guards and hooks.
+"""The HTTP routes the BFF serves.
 
-Every module of this package that defines a blueprint ``bp`` is a resource (sessions,
-templates, renders, ...) and is mounted under the parent, so a new route is one new module.
+- ``bp``: the browser API, one parent blueprint with the shared guards and hooks, and under
+  it one blueprint per resource: ``sessions`` (mint, refresh), ``templates``, ``renders``
+  (list, PDF download), each route declared once in ``routes`` (its Craftkit endpoint, its
+  query and path rules, its failure code);
+- ``guards``: what every browser request passes (size, media type, identity, CSRF, org);
+- ``session_answer``, ``renew_tokens``: the session answer the browser gets and its sealed
+  renew token; ``attachment``, ``slots``: how a download is labelled and how many run;
+- ``health``: the operators' routes (/healthz, /readyz, /metrics), registered on the app.
+
+Rule: routes speak to Craftkit only through their declaration (``Route``), which goes
+through the key resolver; nothing here knows which key store or provisioner is in use.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from flask import Blueprint, Response
 
 from ..errors import register_error_handlers
-from ..requestlog import log_request, start_request
-from . import renders
+from ..ops.requestlog import log_request, start_request
+from . import renders, sessions, templates
 from .guards import guard_request
 from .routes import REGISTRY, Route
 from .slots import DownloadSlots, limit_downloads
@@ -21,10 +27,9 @@ from .slots import DownloadSlots, limit_downloads
 __all__ = ["REGISTRY", "DownloadSlots", "Route", "bp"]
 
 bp = Blueprint("craftkit_bff", __name__)
-for _info in pkgutil.iter_modules(__path__):
-    _child = getattr(importlib.import_module(f"{__name__}.{_info.name}"), "bp", None)
-    if isinstance(_child, Blueprint):
-        bp.register_blueprint(_child)
+# Each resource's routes, registered here where a reader (and a type checker) sees them.
+for _resource in (sessions, templates, renders):
+    bp.register_blueprint(_resource.bp)
 register_error_handlers(bp)
 # Streamed downloads hold a request thread for as long as the browser takes to read them.
 limit_downloads(renders.bp, renders.download_render)

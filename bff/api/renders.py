@@ -7,8 +7,8 @@ import re
 
 from flask import Blueprint, Response, jsonify
 
-from ..connections import open_body
 from ..errors import DOWNLOAD_FAILED, RENDERS_FAILED, InvalidRequest, UpstreamError
+from ..upstream.connections import open_body
 from .attachment import attachment_headers, is_pdf
 from .guards import requested_org
 from .routes import declare

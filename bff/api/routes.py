@@ -16,7 +16,7 @@ import requests
 from flask import current_app, request
 
 from ..errors import InvalidRequest
-from ..requestlog import request_id
+from ..ops.requestlog import request_id
 
 # Browser headers that may reach Craftkit, each with the only shape it may have there.
 FORWARDED_HEADERS = {"Accept-Language": re.compile(r"[A-Za-z0-9*][A-Za-z0-9*,;=. -]{0,255}")}

@@ -20,7 +20,7 @@ from ..errors import (
     UpstreamRejected,
 )
 from ..identity import Identity
-from ..requestlog import request_id
+from ..ops.requestlog import request_id
 from .guards import check_user, choose_org, optional_text, require_identity
 from .routes import Org, declare, forwarded_headers
 from .session_answer import session_response

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 
+from ..ops.requestlog import request_id
 from ..registry.naming import marker_for, project_name
-from ..requestlog import request_id
-from ..upstream import Upstream
+from ..upstream.client import Upstream
 
 log = logging.getLogger("bff.provision")
 KEY_NAME = "craftkit-bff"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from ..requestlog import request_id
-from ..upstream import Upstream
+from ..ops.requestlog import request_id
+from ..upstream.client import Upstream
 
 
 @runtime_checkable

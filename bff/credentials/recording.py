@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 
 from ..errors import RegistryUnavailable, TenantDeprovisioned
+from ..ops.requestlog import request_id
 from ..registry import DEPROVISIONED, KEYED, Registry
-from ..requestlog import request_id
-from ..upstream import Upstream
+from ..upstream.client import Upstream
 
 log = logging.getLogger("bff.provision")
 

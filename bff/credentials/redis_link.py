@@ -19,8 +19,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from ..breaker import CLOSED, CircuitBreaker
-from ..metrics import Metrics
+from ..ops.metrics import Metrics
+from ..upstream.breaker import CLOSED, CircuitBreaker
 
 log = logging.getLogger("bff.key_store")
 

@@ -26,7 +26,7 @@ from redis.exceptions import LockNotOwnedError
 from redis.lock import Lock
 
 from ..errors import KeyStoreUnavailable
-from ..metrics import Metrics
+from ..ops.metrics import Metrics
 from .envelope import KeyEnvelope
 from .redis_link import UNAVAILABLE, RedisLink
 from .stores import Lease

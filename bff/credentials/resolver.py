@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
-from ..metrics import Metrics
+from ..ops.metrics import Metrics
 from .provisioners import Provisioner
 from .stores import FleetLocks, KeyStore
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import Settings
-from ..metrics import Metrics
+from ..ops.metrics import Metrics
 from .stores import KeyStore, MemoryKeyStore
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bff import create_app
-from bff.cli import main
+from bff.commands import main
 from bff.emulator import create_emulator_app
 from tests.servers import serve_app
 

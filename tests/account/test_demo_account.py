@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bff.demo_stack import start_demo
+from bff.demo.stack import start_demo
 from bff.registry import KEYED
 from tests.e2e.demo_page import DemoPage
 from tests.servers import free_port

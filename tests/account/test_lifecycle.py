@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from bff.cli import main
+from bff.commands import main
 from bff.registry.naming import marker_for
 from tests.servers import serve_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bff.demo_stack import start_demo
+from bff.demo.stack import start_demo
 
 from .demo_page import DemoPage
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, Flask, jsonify
 
-from bff.csp import apply_csp, craftkit_origin, frame_src_policy
+from bff.page.csp import apply_csp, craftkit_origin, frame_src_policy
 
 
 def directives(policy: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from bff.demo_stack import run_demo
+from bff.demo.stack import run_demo
 from tests.servers import free_port
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bff.csp import craftkit_origin
+from bff.page.csp import craftkit_origin
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
+from bff.commands.doctor import doctor, frame_ancestors_allow, provision
 from bff.emulator import create_emulator_app
-from bff.operator import doctor, frame_ancestors_allow, provision
 from tests.servers import free_port, serve_app
 
 from .conftest import ADMIN_KEY, JWT_SECRET

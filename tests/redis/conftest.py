@@ -12,7 +12,7 @@ from bff.credentials import KeyResolver
 from bff.credentials.envelope import KeyEnvelope
 from bff.credentials.redis_link import RedisLink, connect
 from bff.credentials.redis_store import RedisKeyStore
-from bff.metrics import Metrics
+from bff.ops.metrics import Metrics
 
 from ..redis_server import running_redis
 

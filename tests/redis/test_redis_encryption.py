@@ -6,7 +6,7 @@ import base64
 
 from prometheus_client import REGISTRY
 
-from bff.metrics import Metrics
+from bff.ops.metrics import Metrics
 
 from .conftest import CountingProvisioner, make_resolver, make_store
 

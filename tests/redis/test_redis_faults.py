@@ -8,7 +8,7 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from bff.metrics import Metrics
+from bff.ops.metrics import Metrics
 
 from ..servers import free_port
 from .bad_servers import bad_redis

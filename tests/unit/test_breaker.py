@@ -7,7 +7,7 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 
 from bff import create_app
-from bff.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from bff.upstream.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 
 from .support import BASE, bearer, expect_provision, post_json, session_payload
 

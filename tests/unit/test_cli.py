@@ -2,7 +2,7 @@
 
 import pytest
 
-from bff.cli import main
+from bff.commands import main
 from tests.servers import free_port
 
 from .support import ADMIN_KEY

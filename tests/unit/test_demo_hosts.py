@@ -2,7 +2,7 @@
 
 import pytest
 
-from bff.demo_stack import create_demo_app
+from bff.demo.stack import create_demo_app
 
 from .support import ADMIN_KEY
 

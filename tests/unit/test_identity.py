@@ -120,7 +120,7 @@ def test_identity_from_claims_skips_malformed_orgs():
 
 
 def test_verified_token_cache_never_outlives_the_tokens_exp():
-    from bff.jwt_identity import VerifiedTokens
+    from bff.identity.jwt_loader import VerifiedTokens
 
     now = [1_000.0]
     cache = VerifiedTokens(leeway=30, ttl=60, clock=lambda: now[0], timer=lambda: now[0])
@@ -163,7 +163,7 @@ def test_only_sub_names_the_user(client, upstream):
 
 def test_loaders_say_whether_they_need_the_session_secret():
     from bff.identity import needs_secret_key, session_identity_loader
-    from bff.jwt_identity import JwtIdentityLoader
+    from bff.identity.jwt_loader import JwtIdentityLoader
 
     assert needs_secret_key(session_identity_loader)
     assert not needs_secret_key(lambda: None)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Flask
 
 from bff import create_app
-from bff.jwks import JwksKeys
+from bff.identity.jwks import JwksKeys
 from tests.hostile_upstream.double import HostileCraftkit, json_answer
 from tests.servers import free_port, serve_app
 

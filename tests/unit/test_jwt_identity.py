@@ -90,7 +90,7 @@ def _identity(orgs):
 
 @pytest.mark.parametrize("orgs", [0, 1, 50, 2000])
 def test_the_measured_footprint_covers_what_an_identity_really_holds(orgs):
-    from bff.jwt_identity import footprint
+    from bff.identity.jwt_loader import footprint
 
     tracemalloc.start()
     identities = [_identity(orgs) for _ in range(20)]
@@ -100,7 +100,7 @@ def test_the_measured_footprint_covers_what_an_identity_really_holds(orgs):
 
 
 def test_the_verified_token_cache_is_bounded_in_bytes():
-    from bff.jwt_identity import VerifiedTokens
+    from bff.identity.jwt_loader import VerifiedTokens
 
     cache = VerifiedTokens(leeway=30, max_bytes=1024 * 1024)
     large = _identity(500)  # about 50 KiB each, as a token with 500 orgs would be

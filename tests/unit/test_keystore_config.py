@@ -6,7 +6,7 @@ from bff import ConfigError, CraftkitBFF, create_app
 from bff.config import settings_from
 from bff.credentials import MemoryKeyStore
 from bff.credentials.selection import key_store_for, wait_timeout_for
-from bff.metrics import Metrics
+from bff.ops.metrics import Metrics
 
 from .support import ADMIN_KEY
 

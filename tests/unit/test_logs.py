@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from bff.logs import configure_logging
-from bff.requestlog import printable
+from bff.ops.logs import configure_logging
+from bff.ops.requestlog import printable
 
 from .support import BASE, bearer, expect_provision
 

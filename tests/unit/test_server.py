@@ -9,7 +9,7 @@ import pytest
 
 import bff
 from bff.config import ConfigError, server_settings
-from bff.server import (
+from bff.ops.server import (
     _check_app,
     default_workers,
     forget_dead_workers,

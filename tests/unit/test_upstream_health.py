@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from bff.breaker import CircuitBreaker
-from bff.upstream_health import UpstreamHealth
+from bff.upstream.breaker import CircuitBreaker
+from bff.upstream.health import UpstreamHealth
 
 
 class Clock:

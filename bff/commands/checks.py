@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from .errors import BffError
-from .registry import RowUnreadable, shown_url
+from ..errors import BffError
+from ..registry import RowUnreadable, shown_url
 
 
 def check_account_key(report, api) -> None:

@@ -29,6 +29,16 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity
 
+from ..errors import (
+    BffError,
+    KeyRejected,
+    ProvisionFailed,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from ..ops.metrics import Metrics
 from .breaker import CircuitBreaker
 from .budgets import ReadBudget, budgeted
 from .connections import (
@@ -40,17 +50,7 @@ from .connections import (
     read_capped,
     root_answers,
 )
-from .errors import (
-    BffError,
-    KeyRejected,
-    ProvisionFailed,
-    UpstreamError,
-    UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
-from .metrics import Metrics
-from .upstream_errors import counts_as_outage, json_object, raise_for_status, translate
+from .failures import counts_as_outage, json_object, raise_for_status, translate
 
 log = logging.getLogger("bff.upstream")
 

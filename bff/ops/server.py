@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings, declared, server_settings
+from ..config import ConfigError, Settings, declared, server_settings
 from .logs import configure_logging
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def scrub_secrets(environ: dict | None = None) -> None:
 
 def worker_app() -> Flask:
     """Build one worker's app: granian calls this once in each worker process."""
-    from . import create_app
+    from .. import create_app
 
     forget_dead_workers(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     app = create_app()
@@ -155,7 +155,7 @@ def serve(bind: str | None = None, workers: int | None = None,
     with metrics_directory(settings):
         _check_app()
         server = Server(
-            "bff.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
+            "bff.ops.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
             workers=workers, blocking_threads=threads, http=HTTPModes.http1,
             websockets=False, respawn_failed_workers=True,
             workers_kill_timeout=GRACEFUL_TIMEOUT, log_level=settings.log_level,
@@ -170,7 +170,7 @@ def _check_app() -> None:
     Its pools (Craftkit's, the registry's) are closed at once and the app dropped, so that
     no connection opened here is shared with the workers forked afterwards.
     """
-    from . import create_app
+    from .. import create_app
 
     create_app().extensions["craftkit_bff"].close()
     gc.collect()  # the app holds reference cycles: free it now, not after the fork

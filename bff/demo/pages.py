@@ -13,8 +13,8 @@ from flask import (
     url_for,
 )
 
-from .csp import apply_csp, craftkit_origin
-from .identity import Identity, current_identity, sign_in, sign_out
+from ..identity import Identity, current_identity, sign_in, sign_out
+from ..page.csp import apply_csp, craftkit_origin
 
 ORGS = {"acme": "Acme Corp", "globex": "Globex"}
 # A local demo: anyone who can reach it may be anyone, so there are no passwords.

@@ -21,10 +21,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 
-from .credentials.account_api import AccountApi
-from .credentials.stores import KeyStore
-from .registry import CREATED, DEPROVISIONED, Registry, Tenant
-from .registry.naming import display_name, marker_for, marker_of, org_in_marker
+from ..credentials.account_api import AccountApi
+from ..credentials.stores import KeyStore
+from ..registry import CREATED, DEPROVISIONED, Registry, Tenant
+from ..registry.naming import display_name, marker_for, marker_of, org_in_marker
 
 
 @dataclass(frozen=True)

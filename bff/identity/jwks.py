@@ -18,9 +18,9 @@ from typing import Any
 import jwt
 import requests
 
-from .budgets import BudgetedAdapter, ReadBudget, budgeted
-from .connections import read_capped
-from .errors import BffError
+from ..errors import BffError
+from ..upstream.budgets import BudgetedAdapter, ReadBudget, budgeted
+from ..upstream.connections import read_capped
 
 log = logging.getLogger("bff.jwks")
 

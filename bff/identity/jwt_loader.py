@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import request
 
-from .config import ConfigError, Settings
-from .identity import Carrier, Identity
+from ..config import ConfigError, Settings
+from . import Carrier, Identity
 from .jwks import JwksKeys
 
 log = logging.getLogger("bff.identity")

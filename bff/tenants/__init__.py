@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .credentials import validate_org_id
-from .credentials.account import AccountProvisioner
-from .errors import BffError
-from .extension import BffState
-from .registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
-from .tenant_reconcile import Finding, reconcile
+from ..credentials import validate_org_id
+from ..credentials.account import AccountProvisioner
+from ..errors import BffError
+from ..extension import BffState
+from ..registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
+from .reconcile import Finding, reconcile
 
 
 class OperatorError(Exception):
@@ -47,7 +47,7 @@ class Tenants:
     @classmethod
     def from_environment(cls) -> Tenants:
         """Build the API from the CRAFTKIT_* environment, as the server would."""
-        from .operator import environment_app
+        from ..commands.doctor import environment_app
 
         return cls(environment_app().extensions["craftkit_bff"])
 

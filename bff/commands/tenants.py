@@ -46,8 +46,8 @@ def add_tenants_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, out=None) -> int:
     """Run one tenants subcommand; return the exit status."""
     out = out or sys.stdout
-    from .errors import BffError
-    from .tenants import OperatorError, Tenants
+    from ..errors import BffError
+    from ..tenants import OperatorError, Tenants
 
     if args.action == "deprovision" and not args.yes:
         print("craftkit-bff tenants: deprovision deletes the org's Craftkit project; "

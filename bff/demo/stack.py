@@ -14,10 +14,10 @@ import requests
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from . import create_app, get_org_api_key
-from .demo import ORGS, USERS, register_demo
-from .demo_modes import DemoCredentials
-from .emulator import create_emulator_app
+from .. import create_app, get_org_api_key
+from ..emulator import create_emulator_app
+from .modes import DemoCredentials
+from .pages import ORGS, USERS, register_demo
 
 HOST = "127.0.0.1"
 CATALOG_NAME = "demo-catalog-v1"

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..ops.metrics import Metrics
 from .breaker import OPEN, CircuitBreaker
-from .metrics import Metrics
 
 PROBE_INTERVAL = 10.0
 PROBE_TIMEOUT = 2.0

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import RefreshRejected
+from ..errors import RefreshRejected
 
 _VERSION = "v1"
 _AAD = b"craftkit-bff renew-token seal v1"

@@ -9,14 +9,14 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask
 
-from . import create_app
-from .api.sessions import BUILDER_PERMISSIONS
-from .config import ConfigError, describe
-from .credentials import validate_org_id
-from .errors import SESSION_FAILED, BffError
-from .registry import KEYED
-from .requestlog import request_id
-from .tenant_checks import check_account_key, check_registry
+from .. import create_app
+from ..api.sessions import BUILDER_PERMISSIONS
+from ..config import ConfigError, describe
+from ..credentials import validate_org_id
+from ..errors import SESSION_FAILED, BffError
+from ..ops.requestlog import request_id
+from ..registry import KEYED
+from .checks import check_account_key, check_registry
 
 DOCTOR_ACTOR = {"externalId": "craftkit-bff-doctor", "displayName": "craftkit-bff doctor"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from .credentials import store_health
-from .errors import NotFound, render_error
-from .metrics import exposition
+from ..credentials import store_health
+from ..errors import NotFound, render_error
+from ..ops.metrics import exposition
 
 bp = Blueprint("craftkit_health", __name__)
 

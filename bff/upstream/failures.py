@@ -9,7 +9,7 @@ import requests
 import urllib3
 from urllib3.exceptions import ReadTimeoutError
 
-from .errors import (
+from ..errors import (
     BffError,
     KeyRejected,
     UpstreamError,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory, url_for
 
-from ._version import __version__
-from .errors import NotFound
+from .._version import __version__
+from ..errors import NotFound
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ENTRY_FILES = ("craftkit-embed.js", "craftkit-embed.d.ts")
 PACKAGE_DIR = "embed/"
 # The URL changes with every release, so a browser may keep a file for a year.

@@ -21,11 +21,11 @@ import urllib3
 from requests.utils import get_environ_proxies, select_proxy
 from urllib3.util.retry import Retry
 
-from ._version import __version__
+from .._version import __version__
+from ..errors import UpstreamError
+from ..parsers import ConfigError
 from .budgets import BudgetedAdapter, ReadBudget, budgeted
-from .errors import UpstreamError
-from .parsers import ConfigError
-from .upstream_errors import translate_body_error
+from .failures import translate_body_error
 
 RETRY_STATUSES = (502, 503, 504)
 # Larger chunks mean fewer Python-level reads and writes per MiB (64 KiB: ~0.4x the direct

@@ -1,0 +1,140 @@
+"""The craftkit-bff command: the BFF, the emulator, the demo, and operator commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+
+from .._version import __version__
+from ..config import ConfigError, server_settings
+from ..ops.logs import configure_logging
+from .tenants import add_tenants_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen subcommand."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = server_settings()
+        configure_logging(settings.log_level, settings.log_format)
+        return args.run(args) or 0
+    except ConfigError as error:
+        print(f"craftkit-bff: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="craftkit-bff", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"craftkit-bff {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the BFF in production (granian, one "
+                                "worker per core; --dev: Flask's development server)")
+    serve.add_argument("--bind", metavar="HOST:PORT",
+                       help="where to listen (default: CRAFTKIT_BIND)")
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="worker processes (default: one per available core, or "
+                       "WEB_CONCURRENCY)")
+    serve.add_argument("--threads", type=_positive, metavar="N",
+                       help="request threads per worker (default: CRAFTKIT_THREADS)")
+    serve.add_argument("--dev", action="store_true",
+                       help="Flask's development server instead (one process, for debugging)")
+    serve.set_defaults(run=_serve)
+
+    emulator = commands.add_parser("emulator", help="run the local Craftkit emulator")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=5001)
+    emulator.add_argument("--data", metavar="FILE", help="persist state in this SQLite file")
+    emulator.set_defaults(run=_emulator)
+
+    demo = commands.add_parser("demo", help="run the emulator and the BFF with a demo host "
+                               "page on two local origins (nothing to configure)")
+    demo.add_argument("--port", type=int, default=5000, help="the demo page's port")
+    demo.add_argument("--emulator-port", type=int, default=5001, help="the emulator's port")
+    demo.add_argument("--session-ttl", type=int, default=900, metavar="SECONDS",
+                      help="embed session lifetime (short values show refreshes)")
+    demo.add_argument("--account", action="store_true", help="provision the orgs with an "
+                      "account key and the tenant registry instead of the admin key")
+    demo.set_defaults(run=_demo)
+
+    provision = commands.add_parser("provision", help="resolve an org's Craftkit project "
+                                    "and print its id (the key only with --show-key)")
+    provision.add_argument("org", metavar="ORG", help="the org's external id")
+    provision.add_argument("--name", help="the org's display name (default: its id)")
+    provision.add_argument("--show-key", action="store_true",
+                           help="also print the project API key (a secret)")
+    provision.set_defaults(run=_provision)
+
+    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
+                                 "key and iframe framing; exit non-zero with fixes")
+    doctor.add_argument("--org", help="an org to mint a test session for (framing check; "
+                        "needs --provision)")
+    doctor.add_argument("--provision", action="store_true",
+                        help="let the framing check provision --org (created if missing)")
+    doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
+                        help="an origin that embeds the builder (repeatable; default: "
+                        "CRAFTKIT_ALLOWED_ORIGINS)")
+    doctor.set_defaults(run=_doctor)
+    add_tenants_parser(commands)
+    return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.dev:
+        from .. import create_app
+        from ..ops.server import parse_bind
+
+        host, port = parse_bind(args.bind or "127.0.0.1:5000")
+        create_app().run(host=host, port=port, threaded=True)
+        return 0
+    from ..ops.server import serve
+
+    return serve(args.bind, args.workers, args.threads)
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
+    from ..emulator import serve
+
+    serve(args.host, args.port, args.data)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
+    from ..demo.stack import run_demo
+
+    return run_demo(args.port, args.emulator_port, args.session_ttl, account=args.account)
+
+
+def _provision(args: argparse.Namespace) -> int:
+    from .doctor import provision
+
+    return provision(args.org, args.name, args.show_key)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import doctor
+
+    return doctor(args.org, args.host_origin, may_provision=args.provision)
+
+
+def _require_emulator_extra() -> None:
+    # The emulator renders real PDFs with fpdf2, which production installs do not need.
+    if importlib.util.find_spec("fpdf") is None:
+        raise ConfigError("the Craftkit emulator needs the 'emulator' extra: "
+                          "pip install 'craftkit-bff[emulator]'")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

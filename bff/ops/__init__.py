@@ -1,0 +1,10 @@
+"""What operators watch and run: metrics, logs, request lines, and the server's processes.
+
+- ``metrics``: Prometheus series (labelled by route template, never by a formatted path);
+- ``logs``: log set-up for a process that runs the BFF (text or JSON lines);
+- ``requestlog``: request ids and the one log line per browser request;
+- ``server``: ``craftkit-bff serve`` on granian, and the process helpers gunicorn's
+  configuration shares (workers, metrics directory, graceful timeout).
+
+Rule: instrumentation only; nothing here decides how a request is answered.
+"""

@@ -1,0 +1,74 @@
+"""A Content-Security-Policy for host pages that frame Craftkit: frames from Craftkit only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, current_app
+
+
+def craftkit_origin(url: str) -> str:
+    """Return the origin (scheme://host[:port]) of a Craftkit URL, or raise ValueError."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or "*" in parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL with a host: pass Craftkit's URL, "
+                         "e.g. https://www.craftkit.dev")
+    if parts.username or parts.password:
+        raise ValueError("A Craftkit URL for a CSP must not carry credentials.")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def frame_src_policy(craftkit_url: str, iframe_origins: Iterable[str] = ()) -> str:
+    """Return a page CSP whose frame-src allows only Craftkit and scripts only 'self'.
+
+    :param iframe_origins: the other origins Craftkit's ``iframe_url`` may point to
+        (``CRAFTKIT_IFRAME_ORIGINS``): the BFF passes such a URL to the browser, so the page
+        must be allowed to frame it too.
+    """
+    frame_src = [craftkit_origin(craftkit_url)]
+    frame_src += sorted({craftkit_origin(url) for url in iframe_origins} - set(frame_src))
+    directives = {
+        "default-src": "'self'",
+        # The page's own modules (craftkit-embed.js included); no inline script, no eval.
+        "script-src": "'self'",
+        # The element styles its shadow root with a <style> element, which CSP treats as
+        # inline; styles cannot run code, so allowing them costs far less than a hash that
+        # breaks whenever the element changes.
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",
+        # Session, refresh and list calls go to the BFF on this origin, never to Craftkit.
+        "connect-src": "'self'",
+        # The one exception to 'self': the Craftkit iframe, and nothing else may be framed.
+        "frame-src": " ".join(frame_src),
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'self'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def apply_csp(target: Flask | Blueprint, craftkit_url: str | None = None) -> None:
+    """Send frame_src_policy() on the HTML pages of an app or blueprint.
+
+    :param craftkit_url: where the iframe comes from; default the mounted BFF's
+        ``CRAFTKIT_BASE_URL`` and ``CRAFTKIT_IFRAME_ORIGINS`` (or, in an app without the
+        extension, its ``CRAFTKIT_BASE_URL`` config value).
+    """
+    policy = frame_src_policy(craftkit_url) if craftkit_url else None
+
+    def add_policy(response: Response) -> Response:
+        # A view that set its own policy knows better; JSON and files need none.
+        if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = policy or _app_policy()
+        return response
+
+    target.after_request(add_policy)
+
+
+def _app_policy() -> str:
+    state = current_app.extensions.get("craftkit_bff")
+    if state is None:
+        return frame_src_policy(current_app.config["CRAFTKIT_BASE_URL"])
+    return frame_src_policy(state.settings.base_url, state.settings.iframe_origins)
