@@ -1,15 +1,16 @@
 """The Flask extension: where every part of the BFF is chosen and plugged in.
 
-``build_state`` is the map: the upstream client, the key resolver with its store and
-provisioner, the renew-token sealer and the identity loader, each picked once from the
-settings (or given by the host app), then reached by every request through
-``app.extensions["craftkit_bff"]``. Routes come from ``bff.api``, one module per resource.
+``build_state`` is the map: the upstream client, the provisioning strategy and its API,
+the key resolver with its store, the renew-token sealer and the identity loader, each
+picked once from the settings (or given by the host app), then reached by every request
+through ``bff_state()`` (bff/state.py). Routes come from ``bff.api``.
 """
 
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -18,41 +19,22 @@ from .api import health
 from .api.renew_tokens import RenewTokenSealer
 from .api.slots import DownloadSlots
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
-from .credentials import AdminProvisioner, KeyResolver, KeyStore, Provisioner
+from .credentials import AdminProvisioner, KeyResolver, KeyStore, TenantProvisioner
 from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
+from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.selection import key_store_for, wait_timeout_for
-from .identity import IdentityLoader, needs_secret_key, session_identity_loader
-from .identity.jwt_loader import JwtIdentityLoader
+from .identity import IdentityLoader, needs_secret_key
+from .identity.choice import identity_loader_for
 from .ops.metrics import Metrics
 from .page import element
 from .registry import Registry, open_registry, prepare_at_start
+from .state import EXTENSION, BffState
+from .upstream import Upstream
 from .upstream.breaker import CircuitBreaker
-from .upstream.client import Upstream
 from .upstream.connections import outbound_for
 from .upstream.health import UpstreamHealth
-
-
-@dataclass
-class BffState:
-    """Everything the BFF needs per app, kept in app.extensions["craftkit_bff"]."""
-
-    settings: Settings
-    upstream: Upstream
-    keys: KeyResolver
-    sealer: RenewTokenSealer
-    identity_loader: IdentityLoader
-    metrics: Metrics
-    upstream_health: UpstreamHealth
-    download_slots: DownloadSlots
-    registry: Registry | None = None
-
-    def close(self) -> None:
-        """Release pooled connections now: Craftkit's, and the registry's if there is one."""
-        self.upstream.close()
-        if self.registry is not None:
-            self.registry.engine.dispose()
 
 
 class CraftkitBFF:
@@ -78,13 +60,14 @@ class CraftkitBFF:
         for name, value in DEFAULTS.items():
             app.config.setdefault(name, value)
         settings = settings_from(app.config)
-        state = build_state(settings, self.identity_loader, self.key_store)
+        loader = identity_loader_for(settings, self.identity_loader)
+        state = build_state(settings, loader, self.key_store)
         # A loader that reads Flask's signed session cannot verify it without a signing key.
         if needs_secret_key(state.identity_loader) and not app.config.get("SECRET_KEY"):
             state.close()
             raise ConfigError("SECRET_KEY is not set: the session identity needs it to verify "
                               "the signed session cookie (or configure CRAFTKIT_AUTH_JWT_*).")
-        app.extensions["craftkit_bff"] = state
+        app.extensions[EXTENSION] = state
         # Pooled Craftkit connections go when the app does (or the interpreter exits). The
         # registry's pool is closed explicitly (state.close(), the commands do), not here: a
         # finalizer holding its engine kept connections beyond that close in the tests.
@@ -97,20 +80,21 @@ class CraftkitBFF:
             app.register_blueprint(health.bp)
 
 
-def build_state(settings: Settings, identity_loader: IdentityLoader | None = None,
+def build_state(settings: Settings, identity_loader: IdentityLoader,
                 key_store: KeyStore | None = None) -> BffState:
-    """Build the upstream client, key resolver, sealer and identity loader for one app."""
+    """Build every part of the BFF for one app (or one command) from its settings."""
     metrics = Metrics(settings.metrics)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
                              on_change=metrics.circuit, probe_every=settings.breaker_probe)
-    upstream = Upstream(settings.base_url, settings.admin_key, settings.timeout,
-                        breaker=breaker, metrics=metrics,
+    upstream = Upstream(settings.base_url, settings.timeout, breaker=breaker, metrics=metrics,
                         outbound=outbound_for(settings.base_url, settings.ca_bundle),
-                        max_answer=settings.max_answer)
+                        max_answer=settings.max_answer, idempotent_posts=IDEMPOTENT_POSTS)
     store = key_store or key_store_for(settings, metrics)
     registry = open_registry(settings)
+    admin_api = AdminApi(upstream, settings.admin_key) if settings.admin_key else None
+    account_api = AccountApi(upstream, settings.account_key) if settings.account_key else None
     try:
-        provisioner = choose_provisioner(settings, upstream, registry)
+        provisioner = choose_provisioner(settings, admin_api, account_api, registry)
     except BaseException:
         # A registry that refuses to start (wrong secret, unreachable) leaves nothing open.
         upstream.close()
@@ -121,28 +105,47 @@ def build_state(settings: Settings, identity_loader: IdentityLoader | None = Non
                        wait_timeout=wait_timeout_for(settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)
-    return BffState(settings, upstream, keys, sealer,
-                    identity_loader or default_identity_loader(settings), metrics,
+    return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,
                     UpstreamHealth(upstream.probe, breaker, metrics),
-                    DownloadSlots(settings.threads), registry)
+                    DownloadSlots(settings.threads), registry, admin_api, account_api)
 
 
-def default_identity_loader(settings: Settings) -> IdentityLoader:
-    """Choose the identity source: a JWT when one is configured, else the signed session."""
-    return JwtIdentityLoader(settings) if settings.uses_jwt else session_identity_loader
-
-
-def choose_provisioner(settings: Settings, upstream: Upstream,
-                       registry: Registry | None) -> Provisioner:
+def choose_provisioner(settings: Settings, admin_api: AdminApi | None,
+                       account_api: AccountApi | None,
+                       registry: Registry | None) -> TenantProvisioner:
     """Pick the strategy the configured key implies, recorded in the registry if there is one."""
     if registry is not None:
         prepare_at_start(registry)
-    if settings.strategy == "account":
+    if account_api is not None and registry is not None:
         # An earlier create whose answer was lost has landed or failed well within two
         # full upstream timeouts; only then may another create be sent for the org.
-        return AccountProvisioner(AccountApi(upstream, settings.account_key), registry,
-                                  lease=settings.registry_lease, wait=settings.registry_wait,
+        return AccountProvisioner(account_api, registry, lease=settings.registry_lease,
+                                  wait=settings.registry_wait,
                                   grace=2 * sum(settings.timeout))
+    if admin_api is None:
+        raise ConfigError("CRAFTKIT_ADMIN_KEY or CRAFTKIT_ACCOUNT_KEY must be set.")
     if registry is not None:
-        return RecordingAdminProvisioner(upstream, registry)
-    return AdminProvisioner(upstream)
+        return RecordingAdminProvisioner(admin_api, registry)
+    return AdminProvisioner(admin_api)
+
+
+def environment_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the configuration a server would read: defaults, then the CRAFTKIT_* environment."""
+    config: dict[str, Any] = dict(DEFAULTS)
+    load_environment(config, environ)
+    return config
+
+
+def command_state(config: Mapping[str, Any] | None = None) -> BffState:
+    """Build the BFF's parts from the environment (or config) for a command: no caller.
+
+    Commands and the operators' Python API act for nobody in particular, so no identity
+    source is needed (nor SECRET_KEY); the caller closes the state when done.
+    """
+    settings = settings_from(environment_config() if config is None else config)
+    return build_state(settings, _nobody)
+
+
+def _nobody() -> None:
+    """The identity of a command: nobody (commands serve no browser)."""
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from flask import current_app, g, request
+from flask import g, request
 
 from ..credentials import validate_org_id
 from ..errors import (
@@ -17,6 +17,7 @@ from ..errors import (
     UnsupportedMediaType,
 )
 from ..identity import Identity, current_identity
+from ..state import bff_state
 from .routes import Org
 
 MAX_FIELD_LENGTH = 200
@@ -24,7 +25,7 @@ MAX_FIELD_LENGTH = 200
 
 def guard_request() -> None:
     """Refuse what no view should see; leave the parsed body and identity on g."""
-    settings = current_app.extensions["craftkit_bff"].settings
+    settings = bff_state().settings
     if request.method == "POST":
         if (request.content_length or 0) > settings.max_body:
             raise PayloadTooLarge(f"The request body must be at most {settings.max_body} bytes.")

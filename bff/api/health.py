@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from ..credentials import store_health
 from ..errors import NotFound, render_error
 from ..ops.metrics import exposition
+from ..state import bff_state
 
 bp = Blueprint("craftkit_health", __name__)
 
@@ -25,7 +26,7 @@ def readyz():
     being down does not make the pod unready: taking every pod out of the load balancer
     would replace the BFF's JSON 503s (which the element handles) with the balancer's own.
     """
-    state = current_app.extensions["craftkit_bff"]
+    state = bff_state()
     checks: dict[str, object] = {"configuration": "ok",
                                  "craftkit": state.upstream_health.report()}
     # A degraded key store (Redis down) costs provision calls, not requests: still ready.
@@ -39,7 +40,7 @@ def readyz():
 @bp.get("/metrics")
 def metrics():
     """Expose Prometheus metrics when CRAFTKIT_METRICS is on; 404 otherwise."""
-    if not current_app.extensions["craftkit_bff"].settings.metrics:
+    if not bff_state().settings.metrics:
         return render_error(NotFound())
     body, content_type = exposition()
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

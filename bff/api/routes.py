@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import requests
-from flask import current_app, request
+from flask import request
 
 from ..errors import InvalidRequest
 from ..ops.requestlog import request_id
+from ..state import bff_state
 
 # Browser headers that may reach Craftkit, each with the only shape it may have there.
 FORWARDED_HEADERS = {"Accept-Language": re.compile(r"[A-Za-z0-9*][A-Za-z0-9*,;=. -]{0,255}")}
@@ -54,19 +55,19 @@ class Route:
 
     def fetch_json(self, org: Org, json: dict | None = None, **path: str) -> dict:
         """Call Craftkit with the org's key (retried once on a stale key); return its JSON."""
-        state = current_app.extensions["craftkit_bff"]
+        state = bff_state()
         rid, headers, params = request_id(), forwarded_headers(), self.forwarded_params()
         upstream_path = self.upstream.format(**path)
         return state.keys.call(org.id, org.name, lambda key: state.upstream.request_json(
-            self.method, upstream_path, key, rid, failure_code=self.failure_code, json=json,
-            params=params, headers=headers))
+            self.method, upstream_path, key, rid, label=self.upstream, json=json,
+            failure_code=self.failure_code, params=params, headers=headers))
 
     def open_stream(self, org: Org, **path: str) -> requests.Response:
         """Start a streamed GET with the org's key; the caller closes the response."""
-        state = current_app.extensions["craftkit_bff"]
+        state = bff_state()
         rid, upstream_path = request_id(), self.upstream.format(**path)
         return state.keys.call(org.id, org.name, lambda key: state.upstream.request_stream(
-            upstream_path, key, rid, failure_code=self.failure_code))
+            upstream_path, key, rid, label=self.upstream, failure_code=self.failure_code))
 
     def forwarded_params(self) -> dict[str, str]:
         """Return this route's query parameters from the request, each validated."""

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
 from ..config import Settings
 from ..errors import UpstreamError
+from ..state import bff_state
 
 log = logging.getLogger("bff.api")
 
@@ -28,7 +29,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def session_response(data: dict, org_id: str, user_id: str) -> Response:
     """Answer with the session token, iframe URL, expiry and a sealed renew token only."""
-    state = current_app.extensions["craftkit_bff"]
+    state = bff_state()
     token, renew_token = data.get("session_token"), data.get("renew_token")
     expires_in = _seconds_until(data.get("expires_at"))
     if not (isinstance(token, str) and SESSION_TOKEN.fullmatch(token)

@@ -7,7 +7,7 @@ sealed (session_answer.py checks and builds it).
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 
 from ..errors import (
     REFRESH_FAILED,
@@ -21,6 +21,7 @@ from ..errors import (
 )
 from ..identity import Identity
 from ..ops.requestlog import request_id
+from ..state import bff_state
 from .guards import check_user, choose_org, optional_text, require_identity
 from .routes import Org, declare, forwarded_headers
 from .session_answer import session_response
@@ -47,7 +48,9 @@ def mint_session():
     identity, body = require_identity(), g.craftkit_body
     check_user(body, identity)
     org = choose_org(identity, body.get("tenantExternalId"))
-    data = MINT_SESSION.fetch_json(org, json=session_body(identity, org.id, org.name, body))
+    upstream_body = session_body(identity, org.id, org.name, body,
+                                 bff_state().settings.catalog_name)
+    data = MINT_SESSION.fetch_json(org, json=upstream_body)
     return session_response(data, org.id, identity.user_id)
 
 
@@ -59,7 +62,7 @@ def refresh_session():
     if not isinstance(sealed, str) or not sealed or len(sealed) > MAX_RENEW_TOKEN_LENGTH:
         raise InvalidRequest("renewToken is required: send the renew_token of your session.")
     org_hint = optional_text(body, "orgId")
-    grant = current_app.extensions["craftkit_bff"].sealer.open(sealed)
+    grant = bff_state().sealer.open(sealed)
     if org_hint is not None and org_hint != grant.org_id:
         raise Forbidden("orgId does not match the org this session was minted for.")
     if grant.user_id != identity.user_id or grant.org_id not in identity.orgs:
@@ -77,14 +80,14 @@ def _refresh_upstream(org: Org, renew_token: str) -> dict:
     stale seal would otherwise evict the key for every user of the org, once per replay.
     A key that really went stale is replaced by the next mint, which retries.
     """
-    state = current_app.extensions["craftkit_bff"]
+    state = bff_state()
     metrics = state.metrics
     key = state.keys.get(org.id, org.name)
     try:
         data = state.upstream.request_json(
             REFRESH_SESSION.method, REFRESH_SESSION.upstream, key, request_id(),
-            failure_code=REFRESH_FAILED, json={"renewToken": renew_token},
-            headers=forwarded_headers())
+            label=REFRESH_SESSION.upstream, failure_code=REFRESH_FAILED,
+            json={"renewToken": renew_token}, headers=forwarded_headers())
     except (KeyRejected, UpstreamRejected) as error:
         # Another partner's, a reused or an expired renew token: Craftkit answers 401/4xx.
         if error.status == 429:
@@ -99,8 +102,13 @@ def _refresh_upstream(org: Org, renew_token: str) -> dict:
     return data
 
 
-def session_body(identity: Identity, org_id: str, org_name: str, body: dict) -> dict:
-    """Build the upstream session request exactly as the reference route.ts does."""
+def session_body(identity: Identity, org_id: str, org_name: str, body: dict,
+                 catalog_name: str | None = None) -> dict:
+    """Build the upstream session request exactly as the reference route.ts does.
+
+    :param catalog_name: the variable catalog to attach as ``catalogRef`` (if any).
+    :raises InvalidRequest: an unknown mode, or a mode that needs a template without one.
+    """
     mode = body.get("mode", "edit")  # only an absent mode defaults; "" or null is an error
     if mode not in MODES:
         raise InvalidRequest("mode must be one of create, edit, fill or view.")
@@ -121,7 +129,6 @@ def session_body(identity: Identity, org_id: str, org_name: str, body: dict) -> 
         "scope": scope,
         "permissions": FILL_PERMISSIONS if mode == "fill" else BUILDER_PERMISSIONS,
     }
-    catalog = current_app.extensions["craftkit_bff"].settings.catalog_name
-    if catalog:
-        upstream_body["catalogRef"] = {"name": catalog}
+    if catalog_name:
+        upstream_body["catalogRef"] = {"name": catalog_name}
     return upstream_body

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.wsgi import ClosingIterator
 
 from ..errors import DownloadsBusy
+from ..state import bff_state
 
 
 class DownloadSlots:
@@ -53,7 +54,7 @@ def limit_downloads(blueprint: Blueprint, view: Callable) -> None:
     @blueprint.before_request
     def _take_slot() -> None:
         if current_app.view_functions.get(request.endpoint) is view:
-            g.craftkit_free_slot = current_app.extensions["craftkit_bff"].download_slots.take()
+            g.craftkit_free_slot = bff_state().download_slots.take()
 
     @blueprint.after_request
     def _hand_slot_to_body(response: Response) -> Response:

@@ -1,4 +1,11 @@
-"""The craftkit-bff command: the BFF, the emulator, the demo, and operator commands."""
+"""The craftkit-bff command line: serve the BFF, run the emulator or the demo, and operate.
+
+- ``serve`` (``bff.ops.server``), ``emulator``, ``demo``: run something;
+- ``doctor``: check a deployment (``doctor``, ``checks``, ``report``);
+- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API).
+
+Rule: nothing imports this package; it imports whatever it runs, late, so ``--help`` is fast.
+"""
 
 from __future__ import annotations
 
@@ -61,12 +68,12 @@ def _parser() -> argparse.ArgumentParser:
                       "account key and the tenant registry instead of the admin key")
     demo.set_defaults(run=_demo)
 
-    provision = commands.add_parser("provision", help="resolve an org's Craftkit project "
-                                    "and print its id (the key only with --show-key)")
-    provision.add_argument("org", metavar="ORG", help="the org's external id")
-    provision.add_argument("--name", help="the org's display name (default: its id)")
-    provision.add_argument("--show-key", action="store_true",
-                           help="also print the project API key (a secret)")
+    # Kept for one release: ``tenants provision`` does the same (and more).
+    provision = commands.add_parser("provision", help=argparse.SUPPRESS)
+    provision.add_argument("org", metavar="ORG")
+    provision.add_argument("--name")
+    provision.add_argument("--show-key", action="store_true")
+    provision.add_argument("--json", action="store_true")
     provision.set_defaults(run=_provision)
 
     doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
@@ -118,9 +125,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _provision(args: argparse.Namespace) -> int:
-    from .doctor import provision
+    from .tenants import run
 
-    return provision(args.org, args.name, args.show_key)
+    print("craftkit-bff: `provision` is now `tenants provision`; this alias goes in the "
+          "next release.", file=sys.stderr)
+    return run(argparse.Namespace(**vars(args), action="provision"))
 
 
 def _doctor(args: argparse.Namespace) -> int:

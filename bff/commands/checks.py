@@ -1,15 +1,32 @@
-"""Doctor's checks for account mode: the account key, and the tenant registry's rows.
-
-``report`` is doctor's report (``ok``, ``skip``, ``fail(check, detail, fix)``).
-"""
+"""Doctor's checks of the credentials and the tenant registry, each reported on a Report."""
 
 from __future__ import annotations
 
+from ..credentials.account_api import AccountApi
+from ..credentials.admin_api import AdminApi
 from ..errors import BffError
-from ..registry import RowUnreadable, shown_url
+from ..registry import Registry, RowUnreadable, Tenant, shown_url
+from ..state import BffState
+from .report import Report
 
 
-def check_account_key(report, api) -> None:
+def check_admin_key(report: Report, api: AdminApi) -> None:
+    """Report whether Craftkit accepts the admin key (a dry-run provision, nothing created)."""
+    try:
+        status = api.check()
+    except BffError as error:
+        report.fail("admin key", error.message, "retry when Craftkit is reachable")
+        return
+    if status in (401, 403):
+        report.fail("admin key", f"Craftkit refused CRAFTKIT_ADMIN_KEY ({status})",
+                    "set the admin key Craftkit issued for this account")
+    elif status >= 500:
+        report.fail("admin key", f"Craftkit answered {status}", "retry later")
+    else:
+        report.ok("admin key", "accepted (dry run, nothing provisioned)")
+
+
+def check_account_key(report: Report, api: AccountApi) -> None:
     """Report whether Craftkit accepts the account key (it lists one project)."""
     try:
         status = api.check()
@@ -25,14 +42,14 @@ def check_account_key(report, api) -> None:
         report.ok("account key", "accepted (listed projects, nothing changed)")
 
 
-def check_registry(report, state) -> None:
+def check_registry(report: Report, state: BffState) -> None:
     """Report whether the registry opens and every sealed key in it decrypts."""
     registry = state.registry
     if registry is None:
         report.skip("registry", "none configured (optional with the admin key: "
                     "CRAFTKIT_REGISTRY_URL)")
         return
-    where = shown_url(state.settings.registry_location)
+    where = shown_url(state.settings.registry_location or "")
     try:
         tenants = registry.all()
     except BffError as error:
@@ -48,14 +65,15 @@ def check_registry(report, state) -> None:
                     "secret these rows were written with, then run `craftkit-bff tenants "
                     "reencrypt`")
         return
-    stale = sum(1 for t in tenants if t.key_sealed and not registry.cipher.is_current(
-        t.key_sealed))
+    cipher = registry.cipher
+    stale = sum(1 for t in tenants if t.key_sealed and cipher is not None
+                and not cipher.is_current(t.key_sealed))
     report.ok("registry", f"{where}: {len(tenants)} org(s), every key decrypts"
               + (f"; {stale} still under the previous secret (run `craftkit-bff tenants "
                  "reencrypt`)" if stale else ""))
 
 
-def _opens(registry, tenant) -> bool:
+def _opens(registry: Registry, tenant: Tenant) -> bool:
     try:
         registry.open_key(tenant)
     except RowUnreadable:

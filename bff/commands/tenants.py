@@ -33,6 +33,8 @@ def add_tenants_parser(commands: argparse._SubParsersAction) -> None:
     for name in ("show", "provision", "rename", "deprovision", "rotate-key"):
         parsers[name].add_argument("org", metavar="ORG", help="the org's external id")
     parsers["provision"].add_argument("--name", help="the org's display name")
+    parsers["provision"].add_argument("--show-key", action="store_true",
+                                      help="also print the project API key (a secret)")
     parsers["rename"].add_argument("name", metavar="NAME", help="the new display name")
     parsers["deprovision"].add_argument("--yes", action="store_true",
                                         help="confirm: the org's project is deleted")
@@ -53,11 +55,7 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("craftkit-bff tenants: deprovision deletes the org's Craftkit project; "
               "add --yes to confirm.", file=sys.stderr)
         return 2
-    try:
-        tenants = Tenants.from_environment()
-    except OperatorError as error:
-        print(f"craftkit-bff tenants: {error}", file=sys.stderr)
-        return 1
+    tenants = Tenants.from_environment()
     try:
         return _ACTIONS[args.action](tenants, args, out)
     except (OperatorError, BffError) as error:
@@ -95,7 +93,14 @@ def _show(tenants, args, out) -> int:
 
 
 def _provision(tenants, args, out) -> int:
-    return _show_row(tenants.provision(args.org, args.name), args, out)
+    tenant = tenants.provision(args.org, args.name)
+    note = None if tenants.state.registry is not None else (
+        "No tenant registry is configured, so nothing recorded this org (admin mode).")
+    status = _show_row(tenant, args, out, note)
+    if args.show_key:
+        # Asked for explicitly: the one place a key is ever printed.
+        print(f"apiKey: {tenants.key(args.org)}", file=out)
+    return status
 
 
 def _rename(tenants, args, out) -> int:

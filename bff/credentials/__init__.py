@@ -6,25 +6,29 @@
 - ``redis_store``, ``redis_link``, ``envelope``: the shared store (``RedisKeyStore``),
   its guarded connection, and the sealing of keys that leave the process;
 - ``selection``: which store the settings ask for, and how long a request may wait;
-- ``provisioners``: how an org becomes a key (``Provisioner``; ``AdminProvisioner``).
+- ``provisioners``: how an org becomes a key (``Provisioner``, and ``TenantProvisioner``
+  for the operator commands); the admin strategy, ``AdminProvisioner``, and with a tenant
+  registry ``recording.RecordingAdminProvisioner``; the account strategy, ``account``;
+- ``admin_api``, ``account_api``: the admin and account keys and the Craftkit calls each
+  may make (the keys never leave these objects).
 
-Nothing outside this package knows which store or provisioner an app uses: the extension
-picks them once from the configuration (or takes the host app's own).
+Rule: nothing outside this package knows which store or provisioner an app uses (the
+extension picks them once from the configuration, or takes the host app's own), and the
+routes never provision: they ask the resolver.
 """
 
 from __future__ import annotations
 
-from flask import current_app
-
-from .provisioners import AdminProvisioner, Provisioner
+from ..state import bff_state
+from .provisioners import AdminProvisioner, Provisioner, TenantProvisioner
 from .resolver import KeyResolver, validate_org_id
 from .stores import FleetLocks, KeyStore, Lease, MemoryKeyStore, store_health
 
 __all__ = ["AdminProvisioner", "FleetLocks", "KeyResolver", "KeyStore", "Lease",
-           "MemoryKeyStore", "Provisioner", "get_org_api_key", "store_health",
+           "MemoryKeyStore", "Provisioner", "TenantProvisioner", "get_org_api_key", "store_health",
            "validate_org_id"]
 
 
 def get_org_api_key(org_id: str, org_name: str | None = None) -> str:
     """Return the Craftkit project key of org_id for the current app."""
-    return current_app.extensions["craftkit_bff"].keys.get(org_id, org_name)
+    return bff_state().keys.get(org_id, org_name)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from ..ops.requestlog import request_id
-from ..upstream.client import Upstream
+from .admin_api import AdminApi
 
 
 @runtime_checkable
@@ -21,12 +20,24 @@ class Provisioner(Protocol):
         """
 
 
+@runtime_checkable
+class TenantProvisioner(Provisioner, Protocol):
+    """A provisioner the operator commands can also ask to bring a deprovisioned org back."""
+
+    def provision_again(self, org_id: str, org_name: str) -> str:
+        """Provision the org even if an operator deprovisioned it; return its key."""
+
+
 class AdminProvisioner:
     """``POST /v1/admin/provision`` with the admin key: idempotent, nothing stored here."""
 
-    def __init__(self, upstream: Upstream) -> None:
-        self._upstream = upstream
+    def __init__(self, api: AdminApi) -> None:
+        self.api = api
 
     def provision(self, org_id: str, org_name: str, rejected_key: str | None = None) -> str:
         """Provision (or look up) the org's project; Craftkit returns the same key again."""
-        return self._upstream.provision_record(org_id, org_name, request_id())["apiKey"]
+        return self.api.provision(org_id, org_name)["apiKey"]
+
+    def provision_again(self, org_id: str, org_name: str) -> str:
+        """Provision the org (without a registry nothing records a deprovisioning)."""
+        return self.provision(org_id, org_name)

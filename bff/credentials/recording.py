@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 
 from ..errors import RegistryUnavailable, TenantDeprovisioned
-from ..ops.requestlog import request_id
 from ..registry import DEPROVISIONED, KEYED, Registry
-from ..upstream.client import Upstream
+from .admin_api import AdminApi
 
 log = logging.getLogger("bff.provision")
 
@@ -25,8 +24,8 @@ class RecordingAdminProvisioner:
 
     strategy = "admin"
 
-    def __init__(self, upstream: Upstream, registry: Registry) -> None:
-        self.upstream = upstream
+    def __init__(self, api: AdminApi, registry: Registry) -> None:
+        self.api = api
         self.registry = registry
 
     def provision(self, org_id: str, org_name: str, rejected_key: str | None = None) -> str:
@@ -41,7 +40,7 @@ class RecordingAdminProvisioner:
         tenant = self.registry.get(org_id)
         if tenant is not None and tenant.state == DEPROVISIONED and not revive:
             raise TenantDeprovisioned()
-        record = self.upstream.provision_record(org_id, org_name, request_id())
+        record = self.api.provision(org_id, org_name)
         project_id, partner_id = record.get("projectId"), record.get("partnerId")
         if (tenant is not None and tenant.state == KEYED and tenant.project_id == project_id
                 and tenant.org_name == org_name):

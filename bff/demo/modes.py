@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import requests
 from flask import Flask
 
+from ..state import bff_state
+
 
 @dataclass
 class DemoCredentials:
@@ -48,7 +50,7 @@ class DemoCredentials:
         """Switch embed mode on for the org's account project, as its dashboard would."""
         if self.account_key is None:
             return  # provisioned orgs come with embed mode
-        project_id = bff_app.extensions["craftkit_bff"].registry.get(org_id).project_id
+        project_id = bff_state(bff_app).registry.get(org_id).project_id
         response = http.post(f"{craftkit_url}/dashboard/projects/{project_id}/embed",
                              headers={"Authorization": f"Bearer {self.account_key}"},
                              timeout=10)

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -15,6 +14,7 @@ from flask import (
 
 from ..identity import Identity, current_identity, sign_in, sign_out
 from ..page.csp import apply_csp, craftkit_origin
+from ..state import bff_state
 
 ORGS = {"acme": "Acme Corp", "globex": "Globex"}
 # A local demo: anyone who can reach it may be anyone, so there are no passwords.
@@ -85,7 +85,7 @@ def host_page():
     identity = current_identity()
     if identity is None:
         return redirect(url_for("demo.signin_page"))
-    craftkit_url = current_app.extensions["craftkit_bff"].settings.base_url
+    craftkit_url = bff_state().settings.base_url
     return render_template("demo.html", identity=identity, modes=MODES,
                            craftkit_origin=craftkit_origin(craftkit_url))
 

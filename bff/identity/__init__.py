@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from flask import current_app, g, session
+from flask import g, session
+
+from ..state import bff_state
 
 SESSION_KEY = "craftkit_identity"
 MAX_ID_LENGTH = 200
@@ -136,5 +138,5 @@ session_identity_loader = SessionIdentityLoader()
 def current_identity() -> Identity | None:
     """Return the caller's identity (loaded once per request), or None."""
     if "craftkit_identity" not in g:
-        g.craftkit_identity = current_app.extensions["craftkit_bff"].identity_loader()
+        g.craftkit_identity = bff_state().identity_loader()
     return g.craftkit_identity

@@ -8,7 +8,6 @@ gunicorn.conf.py does) and /metrics aggregates every worker.
 from __future__ import annotations
 
 import os
-import re
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,7 +21,6 @@ from prometheus_client import (
 )
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_RENDER_PATH = re.compile(r"/renders/[^/]+/")
 
 REQUESTS = Counter("craftkit_bff_requests_total", "BFF requests answered.",
                    ["route", "method", "status"])
@@ -68,11 +66,14 @@ class Metrics:
             REQUESTS.labels(route, method, str(status)).inc()
             REQUEST_SECONDS.labels(route).observe(seconds)
 
-    def upstream(self, path: str, outcome: str, seconds: float) -> None:
-        """Observe one upstream call (outcome: the status, or the failure's code)."""
+    def upstream(self, endpoint: str, outcome: str, seconds: float) -> None:
+        """Observe one upstream call by its endpoint template (outcome: status or code).
+
+        ``endpoint`` is always a template (``/v1/embed/renders/{render_id}/download``),
+        never a formatted path: an id in a label would make one series per id.
+        """
         if self.enabled:
-            UPSTREAM_SECONDS.labels(_RENDER_PATH.sub("/renders/{id}/", path),
-                                    outcome).observe(seconds)
+            UPSTREAM_SECONDS.labels(endpoint, outcome).observe(seconds)
 
     def key_lookup(self, hit: bool) -> None:
         """Count a key-cache hit or miss."""

@@ -7,7 +7,9 @@ import os
 import re
 import time
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
+
+from ..state import bff_state
 
 log = logging.getLogger("bff.request")
 
@@ -37,7 +39,7 @@ def log_request(response: Response) -> Response:
     """Log method, path, status, duration, org and request id; echo the id to the caller."""
     started = g.get("craftkit_started", time.perf_counter())
     seconds = time.perf_counter() - started
-    metrics = current_app.extensions["craftkit_bff"].metrics
+    metrics = bff_state().metrics
     if metrics.enabled:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.request(route, request.method, response.status_code, seconds)

@@ -171,6 +171,7 @@ def _check_app() -> None:
     no connection opened here is shared with the workers forked afterwards.
     """
     from .. import create_app
+    from ..state import bff_state
 
-    create_app().extensions["craftkit_bff"].close()
+    bff_state(create_app()).close()
     gc.collect()  # the app holds reference cycles: free it now, not after the fork

@@ -1,4 +1,5 @@
-"""A Content-Security-Policy for host pages that frame Craftkit: frames from Craftkit only."""
+"""Framing policies: the host page's CSP (frames from Craftkit only), and the check of
+whether Craftkit's iframe lets a host origin frame it (its frame-ancestors, for doctor)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app
+
+from ..state import EXTENSION
 
 
 def craftkit_origin(url: str) -> str:
@@ -68,7 +71,40 @@ def apply_csp(target: Flask | Blueprint, craftkit_url: str | None = None) -> Non
 
 
 def _app_policy() -> str:
-    state = current_app.extensions.get("craftkit_bff")
+    state = current_app.extensions.get(EXTENSION)
     if state is None:
         return frame_src_policy(current_app.config["CRAFTKIT_BASE_URL"])
     return frame_src_policy(state.settings.base_url, state.settings.iframe_origins)
+
+
+def frame_ancestors_allow(policy: str, frame_options: str | None, origin: str,
+                          frame_origin: str) -> bool:
+    """Tell whether a page with these headers may be framed by origin."""
+    for directive in policy.split(";"):
+        name, *sources = directive.split() or [""]
+        if name.lower() == "frame-ancestors":
+            return any(_source_matches(s, origin, frame_origin) for s in sources)
+    options = (frame_options or "").strip().upper()
+    return options != "DENY" and (options != "SAMEORIGIN" or origin == frame_origin)
+
+
+def _source_matches(source: str, origin: str, frame_origin: str) -> bool:
+    if source == "*":
+        return True
+    if source == "'self'":
+        return origin == frame_origin
+    want, have = urlsplit(source if "://" in source else "https://" + source), urlsplit(origin)
+    if want.scheme != have.scheme:
+        return False
+    host = want.hostname or ""
+    if host.startswith("*."):
+        host_ok = (have.hostname or "").endswith(host[1:])
+    else:
+        host_ok = host == have.hostname
+    port_ok = want.netloc.endswith(":*") or (want.port or _default_port(want.scheme)) == (
+        have.port or _default_port(have.scheme))
+    return host_ok and port_ok
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80

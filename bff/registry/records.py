@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +37,14 @@ class Tenant:
         """Build a Tenant from a database row mapping."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
+    @classmethod
+    def unrecorded(cls, org_id: str, org_name: str, strategy: str, project_id: object,
+                   partner_id: object) -> Tenant:
+        """Describe a keyed org that no registry records (admin mode without one)."""
+        now = time.time()
+        return cls(org_id, org_name, strategy, KEYED, _text(project_id), None,
+                   _text(partner_id), None, None, None, None, None, now, now, None)
+
     def leased_by_other(self, owner: str, now: float) -> bool:
         """Tell whether another worker holds a live lease on this org."""
         return (self.lease_owner is not None and self.lease_owner != owner
@@ -48,3 +57,7 @@ class Tenant:
             del shown[private]
         shown["has_key"] = self.key_sealed is not None
         return shown
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

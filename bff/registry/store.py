@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -95,6 +96,27 @@ class Registry:
     def release(self, org_id: str, owner: str) -> None:
         """Give up owner's lease on the org (if it still has it)."""
         self.update_leased(org_id, owner, lease_owner=None, lease_until=None)
+
+    @contextmanager
+    def lease(self, org_id: str, seconds: float) -> Iterator[str | None]:
+        """Hold the org's lease for the block: yield its owner token, or None while another
+        worker holds it (then nothing is held and nothing is released).
+
+        The lease is given back when the block ends; if the registry cannot be reached
+        then, it expires on its own after ``seconds``.
+        """
+        owner = uuid.uuid4().hex
+        if not self.claim(org_id, owner, seconds):
+            yield None
+            return
+        try:
+            yield owner
+        finally:
+            try:
+                self.release(org_id, owner)
+            except RegistryUnavailable:
+                log.warning("could not give back the lease of org %s; it expires on its own",
+                            org_id)
 
     def revive(self, org_id: str, org_name: str, owner: str, lease: float) -> bool:
         """Turn a deprovisioned row back into a fresh reservation leased to owner."""

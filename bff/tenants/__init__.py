@@ -1,23 +1,26 @@
 """The tenant lifecycle for operators, as a Python API (``craftkit-bff tenants`` is its CLI).
 
+- ``Tenants``: list, show, provision, rename, deprovision, re-key, reconcile, re-encrypt;
+- ``reconcile``: the registry held against the account's projects, and its repairs.
+
 ``Tenants(state)`` acts on one BFF's configuration: the registry's rows, the account's
 projects upstream (account mode) and the key store (so a shared store, e.g. Redis, drops an
-org's key everywhere). Nothing here holds a registry transaction across an upstream call;
-changes to an org happen under its lease, like provisioning itself.
+org's key everywhere). Rule: nothing here holds a registry transaction across an upstream
+call; changes to an org happen under its lease (``Registry.lease``), like provisioning.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..credentials import validate_org_id
-from ..credentials.account import AccountProvisioner
+from ..credentials import TenantProvisioner, validate_org_id
+from ..credentials.account_api import AccountApi
 from ..errors import BffError
-from ..extension import BffState
+from ..extension import command_state
 from ..registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
+from ..state import BffState
 from .reconcile import Finding, reconcile
 
 
@@ -37,28 +40,30 @@ class Tenants:
     """List, show, provision, rename, deprovision, re-key and reconcile tenants."""
 
     def __init__(self, state: BffState) -> None:
-        if state.registry is None:
-            raise OperatorError("No tenant registry is configured: set CRAFTKIT_REGISTRY_URL "
-                                "(it is the default SQLite file with CRAFTKIT_ACCOUNT_KEY).")
         self.state = state
-        self.registry: Registry = state.registry
-        self.provisioner = state.keys.provisioner
+        self.provisioner: TenantProvisioner = state.provisioner
 
     @classmethod
     def from_environment(cls) -> Tenants:
         """Build the API from the CRAFTKIT_* environment, as the server would."""
-        from ..commands.doctor import environment_app
-
-        return cls(environment_app().extensions["craftkit_bff"])
+        return cls(command_state())
 
     def close(self) -> None:
         """Close this API's connections (pooled upstream and registry ones)."""
-        self.state.upstream.close()
-        self.registry.engine.dispose()
+        self.state.close()
 
     @property
     def account_mode(self) -> bool:
-        return isinstance(self.provisioner, AccountProvisioner)
+        """True when orgs are provisioned with the account key (CRAFTKIT_ACCOUNT_KEY)."""
+        return self.state.account_api is not None
+
+    @property
+    def registry(self) -> Registry:
+        """The tenant registry, or OperatorError when none is configured."""
+        if self.state.registry is None:
+            raise OperatorError("No tenant registry is configured: set CRAFTKIT_REGISTRY_URL "
+                                "(it is the default SQLite file with CRAFTKIT_ACCOUNT_KEY).")
+        return self.state.registry
 
     def list(self) -> list[Tenant]:
         """Return every org the registry knows, by org id."""
@@ -72,12 +77,26 @@ class Tenants:
         return tenant
 
     def provision(self, org_id: str, name: str | None = None) -> Tenant:
-        """Provision the org now (bringing a deprovisioned one back); return its row."""
-        existing = self.registry.get(_org(org_id))
+        """Provision the org now (bringing a deprovisioned one back); return its row.
+
+        In admin mode without a registry nothing records the org: the row returned is built
+        from Craftkit's answer to the (idempotent) provision call and kept nowhere.
+        """
+        org_id = _org(org_id)
+        if self.state.registry is None and self.state.admin_api is not None:
+            record = self.state.admin_api.provision(org_id, name or org_id)
+            self.state.keys.store.delete(org_id)
+            return Tenant.unrecorded(org_id, name or org_id, "admin", record.get("projectId"),
+                                     record.get("partnerId"))
+        existing = self.registry.get(org_id)
         org_name = name or (existing.org_name if existing else org_id)
         self.provisioner.provision_again(org_id, org_name)
         self.state.keys.store.delete(org_id)
         return self.show(org_id)
+
+    def key(self, org_id: str) -> str:
+        """Return the org's project key (a secret: for an operator who asked to see it)."""
+        return self.state.keys.get(_org(org_id))
 
     def rename(self, org_id: str, name: str) -> Tenant:
         """Rename the org (its project upstream too, in account mode)."""
@@ -85,7 +104,7 @@ class Tenants:
         if not name.strip() or len(name) > 200:
             raise OperatorError("The name must be 1 to 200 characters.")
         if self.account_mode and tenant.project_id and tenant.state != DEPROVISIONED:
-            self.provisioner.api.rename(org_id, tenant.project_id, name)
+            self._account_api().rename(org_id, tenant.project_id, name)
         self.registry.rename(org_id, name)
         return self.show(org_id)
 
@@ -95,7 +114,7 @@ class Tenants:
         if tenant.state != DEPROVISIONED:
             with self._lease(org_id) as owner:
                 if self.account_mode and tenant.project_id:
-                    self.provisioner.api.delete(tenant.project_id)
+                    self._account_api().delete(tenant.project_id)
                 self.registry.update_leased(
                     org_id, owner, state=DEPROVISIONED, key_sealed=None, key_id=None,
                     deprovisioned_at=self.registry.clock())
@@ -124,7 +143,8 @@ class Tenants:
         if not self.account_mode:
             raise OperatorError("reconcile lists the account's projects, which needs "
                                 "CRAFTKIT_ACCOUNT_KEY (the admin API cannot list them).")
-        return reconcile(self.registry, self.provisioner.api, self.state.keys.store, fix)
+        return reconcile(self.registry, self._account_api(), self.state.keys.store, fix,
+                         lease=self.state.settings.registry_lease)
 
     def reencrypt(self) -> Reencrypted:
         """Re-seal every key under CRAFTKIT_REGISTRY_SECRET (after setting _PREVIOUS)."""
@@ -146,16 +166,18 @@ class Tenants:
             self.registry.write_key_check()
         return Reencrypted(rewritten, unreadable)
 
+    def _account_api(self) -> AccountApi:
+        if self.state.account_api is None:
+            raise OperatorError("This needs the account API: set CRAFTKIT_ACCOUNT_KEY.")
+        return self.state.account_api
+
     @contextmanager
     def _lease(self, org_id: str) -> Iterator[str]:
-        owner = uuid.uuid4().hex
-        if not self.registry.claim(org_id, owner, self.state.settings.registry_lease):
-            raise OperatorError(f"Org {org_id!r} is being provisioned right now; try again "
-                                "in a few seconds.")
-        try:
+        with self.registry.lease(org_id, self.state.settings.registry_lease) as owner:
+            if owner is None:
+                raise OperatorError(f"Org {org_id!r} is being provisioned right now; try "
+                                    "again in a few seconds.")
             yield owner
-        finally:
-            self.registry.release(org_id, owner)
 
 
 def _org(org_id: str) -> str:

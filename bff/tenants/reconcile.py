@@ -18,7 +18,7 @@ Each fix happens under the org's lease, so it never races a provisioning in prog
 
 from __future__ import annotations
 
-import uuid
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 
 from ..credentials.account_api import AccountApi
@@ -43,14 +43,14 @@ class Finding:
 
 
 def reconcile(registry: Registry, api: AccountApi, store: KeyStore,
-              fix: bool) -> list[Finding]:
+              fix: bool, lease: float = 60) -> list[Finding]:
     """Return every finding; with fix, repair each one and say how."""
     groups: dict[str, list[dict]] = {}
     for project in api.projects():
         marker = marker_of(str(project.get("name", "")))
         if marker is not None:
             groups.setdefault(marker, []).append(project)
-    repair = _Repair(registry, api, store, fix)
+    repair = _Repair(registry, api, store, fix, lease)
     findings: list[Finding] = []
     for tenant in registry.all():
         findings += repair.org(tenant, groups.pop(marker_for(tenant.org_id), []))
@@ -63,8 +63,9 @@ class _Repair:
     """Check one org (or one unknown marker) and, when fixing, repair it."""
 
     def __init__(self, registry: Registry, api: AccountApi, store: KeyStore,
-                 fix: bool) -> None:
+                 fix: bool, lease: float) -> None:
         self.registry, self.api, self.store, self.fix = registry, api, store, fix
+        self.lease = lease
 
     def org(self, tenant: Tenant, group: list[dict]) -> list[Finding]:
         if tenant.state == DEPROVISIONED:
@@ -143,24 +144,8 @@ class _Repair:
                                     project_slug=project.get("slug"), key_sealed=None,
                                     key_id=None)
 
-    def _leased(self, org_id: str):
-        return _Lease(self.registry, org_id)
-
-
-class _Lease:
-    """Hold an org's lease for a fix; yields None when someone else holds it."""
-
-    def __init__(self, registry: Registry, org_id: str) -> None:
-        self.registry, self.org_id, self.owner = registry, org_id, uuid.uuid4().hex
-        self.held = False
-
-    def __enter__(self) -> str | None:
-        self.held = self.registry.claim(self.org_id, self.owner, 60)
-        return self.owner if self.held else None
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.held:
-            self.registry.release(self.org_id, self.owner)
+    def _leased(self, org_id: str) -> AbstractContextManager[str | None]:
+        return self.registry.lease(org_id, self.lease)
 
 
 def _finding(kind: str, org_id: str | None, project: dict, detail: str) -> Finding:

@@ -1,8 +1,10 @@
-"""The one place that speaks HTTP to Craftkit: provision, embed calls, downloads, probes.
+"""The one place that speaks HTTP to Craftkit: a call with a bearer key, JSON or streamed.
 
 The shared session, its retry policy and route, and capped body reads live in
-connections.py; the read budgets that bound each answer's time in budgets.py; the
-translation of every failure into a BffError in upstream_errors.py.
+``connections``; the read budgets that bound each answer's time in ``budgets``; the
+translation of every failure into a BffError in ``failures``. What is said (the admin, the
+account and the embed vocabularies) is decided by the callers, who also name each call's
+metrics label: the endpoint's template (``/v1/projects/{id}/keys``), never a formatted path.
 
 Every answer is bounded: a JSON answer must arrive whole within the read timeout and is
 read with a size cap (CRAFTKIT_MAX_ANSWER); a download must keep bringing 64 KiB within
@@ -10,7 +12,7 @@ every read timeout. Only outages (not slow answers) count toward the circuit bre
 
 Speed: ``Session.request`` spends about as much CPU preparing a call (merging settings,
 cookie jars, hooks, runtime Protocol checks) as urllib3 spends sending it. Our calls never
-vary in those respects, so ``_send`` builds the ``PreparedRequest`` itself, exactly as
+vary in those respects, so ``send`` builds the ``PreparedRequest`` itself, exactly as
 ``Session.prepare_request`` would, and hands it to the session's mounted ``HTTPAdapter``:
 retries, timeouts, pooling and exceptions are the adapter's, unchanged, and test doubles
 that patch ``HTTPAdapter.send`` (``responses``) still see every call.
@@ -22,7 +24,7 @@ import logging
 import time
 from collections.abc import Mapping
 from json import dumps as json_dumps
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import requests
 import urllib3
@@ -31,11 +33,6 @@ from requests.utils import check_header_validity
 
 from ..errors import (
     BffError,
-    KeyRejected,
-    ProvisionFailed,
-    UpstreamError,
-    UpstreamRejected,
-    UpstreamTimeout,
     UpstreamUnavailable,
 )
 from ..ops.metrics import Metrics
@@ -60,74 +57,39 @@ PAUSED = "Craftkit is failing; the BFF paused calls to it for a moment. Try agai
 
 
 class Upstream:
-    """A pooled client for Craftkit's admin and embed APIs."""
+    """A pooled client for Craftkit: one bounded call at a time, with the caller's key."""
 
-    def __init__(self, base_url: str, admin_key: str, timeout: tuple[float, float],
+    def __init__(self, base_url: str, timeout: tuple[float, float],
                  pool_size: int = POOL_SIZE, breaker: CircuitBreaker | None = None,
                  metrics: Metrics | None = None, *, outbound: Outbound | None = None,
-                 max_answer: int = MAX_ANSWER) -> None:
+                 max_answer: int = MAX_ANSWER, idempotent_posts: tuple[str, ...] = ()) -> None:
         self.base_url = base_url
         self.timeout = timeout
         self.max_answer = max_answer
         self.breaker = breaker or CircuitBreaker()
         self.breaker.probe_with(self.answers)
         self.metrics = metrics or Metrics(enabled=False)
-        self._admin_key = admin_key
-        self._session = pooled_session(base_url, pool_size, outbound)
+        # POSTs to idempotent_posts (paths) may be retried on a gateway status, like GETs.
+        self._session = pooled_session(base_url, pool_size, outbound, idempotent_posts)
         # The base URL as requests would normalise it (IDNA host, quoting), done once.
         self._prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
 
-    def provision(self, org_id: str, org_name: str, request_id: str) -> str:
-        """Provision (or look up) the org's project and return its API key."""
-        return self.provision_record(org_id, org_name, request_id)["apiKey"]
-
-    def provision_record(self, org_id: str, org_name: str, request_id: str) -> dict:
-        """Provision (or look up) the org's project; return Craftkit's whole answer."""
-        body = {"externalOrgId": org_id, "orgName": org_name}
-        try:
-            response = self._send("POST", "/v1/admin/provision", self._admin_key, request_id,
-                                  json=body)
-        except BffError as error:
-            if isinstance(error, UpstreamUnavailable | UpstreamTimeout):
-                raise
-            raise ProvisionFailed() from error
-        if response.status_code != 200:
-            log.warning("provision refused: status=%s", response.status_code)
-            raise ProvisionFailed()
-        try:
-            record = json_object(response)
-        except UpstreamError as error:
-            raise ProvisionFailed() from error
-        if not isinstance(record.get("apiKey"), str) or not record["apiKey"]:
-            raise ProvisionFailed()
-        return record
-
-    def check_admin_key(self, request_id: str) -> int:
-        """Send a provision request with no org (a dry run: nothing is created).
-
-        Craftkit authenticates before it validates the body, so a 401/403 means the admin
-        key is wrong and a 400/422 means it was accepted. Returns the status.
-        """
-        response = self._send("POST", "/v1/admin/provision", self._admin_key, request_id,
-                              json={})
-        response.close()
-        return response.status_code
-
     def request_json(self, method: str, path: str, api_key: str, request_id: str, *,
-                  failure_code: str, json: dict | None = None,
-                  params: Mapping[str, str] | None = None,
-                  headers: Mapping[str, str] | None = None) -> dict:
-        """Call an embed endpoint with a project key and return its JSON object."""
-        response = self._send(method, path, api_key, request_id, json=json, params=params,
-                              headers=headers)
+                     label: str, failure_code: str, json: dict | None = None,
+                     params: Mapping[str, str] | None = None,
+                     headers: Mapping[str, str] | None = None) -> dict:
+        """Call an endpoint with a key and return its JSON object (a 4xx raises)."""
+        response = self.send(method, path, api_key, request_id, label=label, json=json,
+                             params=params, headers=headers)
         raise_for_status(response, failure_code)
         return json_object(response)
 
-    def request_stream(self, path: str, api_key: str, request_id: str, *,
-                      failure_code: str, headers: Mapping[str, str] | None = None,
-                      ) -> requests.Response:
+    def request_stream(self, path: str, api_key: str, request_id: str, *, label: str,
+                       failure_code: str, headers: Mapping[str, str] | None = None,
+                       ) -> requests.Response:
         """Start a streamed download; the caller must close the returned response."""
-        response = self._send("GET", path, api_key, request_id, headers=headers, stream=True)
+        response = self.send("GET", path, api_key, request_id, label=label, headers=headers,
+                             stream=True)
         if response.status_code != 200:
             try:
                 raise_for_status(response, failure_code, limit=16 * 1024)
@@ -148,11 +110,14 @@ class Upstream:
         self.breaker.stop()
         self._session.close()
 
-    def _send(self, method: str, path: str, bearer: str, request_id: str, *,
-              json: dict | None = None, params: Mapping[str, str] | None = None,
-              headers: Mapping[str, str] | None = None, stream: bool = False,
-              ) -> requests.Response:
+    def send(self, method: str, path: str, bearer: str, request_id: str, *, label: str,
+             json: dict | None = None, params: Mapping[str, str] | None = None,
+             headers: Mapping[str, str] | None = None, stream: bool = False,
+             ) -> requests.Response:
         """Make one call through the breaker, its answer bounded in time (and size).
+
+        ``label`` names the call in the metrics: the endpoint's template, never ``path``
+        (a formatted path holds ids, and each id would become a series of its own).
 
         A streamed answer is returned unread, with a read budget renewed every STALL_BYTES
         (a stall limit). Any other must arrive whole within the read timeout; its body is
@@ -176,7 +141,7 @@ class Upstream:
                 self.breaker.record_failure()
             else:
                 self.breaker.record_inconclusive()
-            raise self._failed(path, translate(error), started) from error
+            raise self._failed(label, translate(error), started) from error
         except BaseException:
             self.breaker.record_inconclusive()
             raise
@@ -188,16 +153,16 @@ class Upstream:
             try:
                 response._content = read_capped(response, self.max_answer)
             except BffError as failure:
-                raise self._failed(path, failure, started) from None
+                raise self._failed(label, failure, started) from None
         elapsed = time.perf_counter() - started
-        self.metrics.upstream(path, str(response.status_code), elapsed)
-        log.debug("upstream %s %s -> %s in %.1f ms", method, path, response.status_code,
+        self.metrics.upstream(label, str(response.status_code), elapsed)
+        log.debug("upstream %s %s -> %s in %.1f ms", method, label, response.status_code,
                   elapsed * 1000)
         return response
 
-    def _failed(self, path: str, failure: BffError, started: float) -> BffError:
+    def _failed(self, label: str, failure: BffError, started: float) -> BffError:
         """Count a failed call in the metrics and return its error, to raise."""
-        self.metrics.upstream(path, failure.code, time.perf_counter() - started)
+        self.metrics.upstream(label, failure.code, time.perf_counter() - started)
         return failure
 
     def _prepare(self, method: str, path: str, bearer: str, request_id: str,
@@ -229,74 +194,3 @@ class Upstream:
             all_headers["Content-Length"] = "0"
         request.headers = all_headers
         return request
-
-    # The account API (/v1/projects*), authenticated by the account key. Creating a project
-    # is not idempotent, so nothing here retries a POST after it may have been sent.
-
-    def create_project(self, account_key: str, name: str, request_id: str) -> dict:
-        """Create a project (``POST /v1/projects``); return ``{id, slug, name}``."""
-        return self._account_call("POST", "/v1/projects", account_key, request_id,
-                                  json={"name": name})
-
-    def mint_project_key(self, account_key: str, project_id: str, name: str,
-                         request_id: str) -> dict:
-        """Mint a project key; its plaintext ``key`` is in this answer and never again."""
-        return self._account_call("POST", f"/v1/projects/{_segment(project_id)}/keys",
-                                  account_key, request_id, json={"name": name})
-
-    def list_projects(self, account_key: str, request_id: str) -> list[dict]:
-        """Return every live project of the account, oldest first (all pages)."""
-        projects: list[dict] = []
-        params = {"limit": "100"}
-        while True:
-            page = self._account_call("GET", "/v1/projects", account_key, request_id,
-                                      params=params)
-            data = page.get("data")
-            if not isinstance(data, list):
-                raise UpstreamError()
-            projects.extend(item for item in data if isinstance(item, dict))
-            cursor = page.get("next_cursor")
-            if not isinstance(cursor, str) or not cursor:
-                return projects
-            params = {"limit": "100", "cursor": cursor}
-
-    def rename_project(self, account_key: str, project_id: str, name: str,
-                       request_id: str) -> dict:
-        """Rename a project (its slug stays)."""
-        return self._account_call("PATCH", f"/v1/projects/{_segment(project_id)}",
-                                  account_key, request_id, json={"name": name})
-
-    def delete_project(self, account_key: str, project_id: str, request_id: str) -> bool:
-        """Delete a project; False when it was already gone (404)."""
-        try:
-            self._account_call("DELETE", f"/v1/projects/{_segment(project_id)}", account_key,
-                               request_id)
-        except UpstreamRejected as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
-
-    def check_account_key(self, account_key: str, request_id: str) -> int:
-        """List one project (nothing changes); return the status, 401 for a refused key."""
-        response = self._send("GET", "/v1/projects", account_key, request_id,
-                              params={"limit": "1"})
-        response.close()
-        return response.status_code
-
-    def _account_call(self, method: str, path: str, account_key: str, request_id: str, *,
-                      json: dict | None = None, params: Mapping[str, str] | None = None,
-                      ) -> dict:
-        response = self._send(method, path, account_key, request_id, json=json, params=params)
-        try:
-            raise_for_status(response, ProvisionFailed.code)
-        except KeyRejected:
-            log.error("Craftkit refused CRAFTKIT_ACCOUNT_KEY: status=%s", response.status_code)
-            raise ProvisionFailed("Craftkit refused the account key (CRAFTKIT_ACCOUNT_KEY); "
-                                  "the operator must check it.") from None
-        return {} if response.status_code == 204 else json_object(response)
-
-
-def _segment(value: str) -> str:
-    """Quote an id for use as one path segment (ids come from Craftkit or the registry)."""
-    return quote(value, safe="")

@@ -67,7 +67,7 @@ def outbound_for(base_url: str, ca_bundle: str | None = None) -> Outbound:
 
 
 def pooled_session(base_url: str, pool_size: int, outbound: Outbound | None = None,
-                   ) -> requests.Session:
+                   idempotent_posts: tuple[str, ...] = ()) -> requests.Session:
     """Return the shared session: our User-Agent, no cookies, its outbound route, safe retries."""
     session = requests.Session()
     session.headers["User-Agent"] = f"craftkit-bff/{__version__}"
@@ -79,16 +79,16 @@ def pooled_session(base_url: str, pool_size: int, outbound: Outbound | None = No
     outbound = outbound or Outbound()
     session.proxies, session.verify = dict(outbound.proxies), outbound.verify
     # Retries only where safe. A refused connection sent nothing, so one connect retry is
-    # safe for any method. Gateway statuses are retried for GETs and for the idempotent
-    # provision POST only. Read timeouts are never retried: a slow upstream costs one
-    # timeout, not three.
+    # safe for any method. Gateway statuses are retried for GETs and for POSTs to the
+    # paths in idempotent_posts (the admin provision). Read timeouts are never retried: a
+    # slow upstream costs one timeout, not three.
     safe = Retry(total=2, connect=1, read=0, status=2, other=0, backoff_factor=0.1,
                  status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "HEAD"}),
                  raise_on_status=False, respect_retry_after_header=False)
-    provision = safe.new(allowed_methods=frozenset({"POST"}))
     session.mount(base_url + "/", BudgetedAdapter(pool_maxsize=pool_size, max_retries=safe))
-    session.mount(base_url + "/v1/admin/provision",
-                  BudgetedAdapter(pool_maxsize=pool_size, max_retries=provision))
+    for path in idempotent_posts:
+        post = safe.new(allowed_methods=frozenset({"POST"}))
+        session.mount(base_url + path, BudgetedAdapter(pool_maxsize=pool_size, max_retries=post))
     return session
 
 

@@ -157,9 +157,11 @@ def test_doctor_reports_a_refused_account_key(cli, monkeypatch):
 
 
 def test_provision_command_works_in_account_mode(cli):
-    code, out, _ = cli("provision", "acme")
-    assert code == 0 and "projectId: " in out and "slug: acme-ckbff-acme" in out
+    code, out, _ = cli("tenants", "provision", "acme")
+    assert code == 0 and "project_id: " in out and "project_slug: acme-ckbff-acme" in out
     assert "ck_live_" not in out
+    code, out, _ = cli("tenants", "provision", "acme", "--show-key")
+    assert code == 0 and "apiKey: ck_live_" in out
 
 
 def test_operator_commands_refuse_what_cannot_be_done(cli, make_app, monkeypatch):

@@ -1,10 +1,15 @@
-"""The operator commands `provision` and `doctor` against the emulator."""
+"""The operator commands `tenants provision` (admin mode, no registry) and `doctor` against
+the emulator."""
 
 import io
 
 import pytest
 
-from bff.commands.doctor import doctor, frame_ancestors_allow, provision
+import requests
+
+from bff.commands import main
+from bff.commands.doctor import doctor
+from bff.page.csp import frame_ancestors_allow
 from bff.emulator import create_emulator_app
 from tests.servers import free_port, serve_app
 
@@ -29,21 +34,55 @@ def run(command, *args, **kwargs):
     return command(*args, out=out, **kwargs), out.getvalue()
 
 
+def provision(*argv):
+    """Run ``craftkit-bff tenants provision ARGV`` and return its status and output."""
+    out = io.StringIO()
+    from bff.commands.tenants import run as run_tenants
+
+    args = _tenants_args("provision", *argv)
+    return run_tenants(args, out=out), out.getvalue()
+
+
+def _tenants_args(action, *argv):
+    import argparse
+
+    from bff.commands.tenants import add_tenants_parser
+
+    parser = argparse.ArgumentParser()
+    add_tenants_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["tenants", action, *argv])
+
+
+def already_existed(url, org_id):
+    """Ask Craftkit's admin API whether it had the org (the call is idempotent)."""
+    answer = requests.post(f"{url}/v1/admin/provision", json={"externalOrgId": org_id},
+                           headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=5)
+    return answer.json()["alreadyExisted"]
+
+
 def test_provision_prints_ids_but_not_the_key(emulator):
-    code, text = run(provision, "ops-org", "Ops Org", False)
+    code, text = provision("ops-org", "--name", "Ops Org")
     assert code == 0
-    assert "projectId: " in text
-    assert "alreadyExisted: False" in text
+    assert "project_id: " in text and "project_id: -" not in text
+    assert "org_name: Ops Org" in text
     assert "ck_live_" not in text
-    code, text = run(provision, "ops-org", None, True)
-    assert "alreadyExisted: True" in text
+    assert already_existed(emulator, "ops-org")
+    code, text = provision("ops-org", "--show-key")
+    assert code == 0
     assert "apiKey: ck_live_" in text
 
 
-def test_provision_refuses_a_blank_org(emulator):
-    code, text = run(provision, "  ", None, False)
+def test_provision_refuses_a_blank_org(emulator, capsys):
+    code, _ = provision("  ")
     assert code == 1
-    assert "non-empty" in text
+    assert "non-empty" in capsys.readouterr().err
+
+
+def test_the_old_provision_command_still_works_and_says_where_it_went(emulator, capsys):
+    assert main(["provision", "old-org"]) == 0
+    captured = capsys.readouterr()
+    assert "tenants provision" in captured.err
+    assert "project_id: " in captured.out and "ck_live_" not in captured.out
 
 
 def test_doctor_passes_on_a_healthy_setup(emulator):
@@ -57,8 +96,7 @@ def test_doctor_provisions_nothing_unless_asked(emulator):
     code, text = run(doctor, "never-created-org", [HOST])
     assert code == 0, text
     assert "skip  framing:" in text and "--provision" in text
-    code, text = run(provision, "never-created-org", None, False)
-    assert "alreadyExisted: False" in text  # doctor did not create it
+    assert not already_existed(emulator, "never-created-org")  # doctor did not create it
 
 
 def test_doctor_reports_a_foreign_host_origin(emulator):
