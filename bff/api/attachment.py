@@ -24,6 +24,8 @@ FIXED_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
 }
 MAX_STEM = 100
+# The largest Content-Length any server can send (a signed 64-bit length).
+MAX_LENGTH = 2**63 - 1
 _PATH_PARTS = re.compile(r"[/\\]")
 _RUNS = re.compile(r"_{2,}")
 _KEPT_PUNCTUATION = frozenset(" -_.()")
@@ -34,13 +36,18 @@ def is_pdf(first_bytes: bytes) -> bool:
     return first_bytes.startswith(PDF_MAGIC)
 
 
-def attachment_headers(upstream: Mapping[str, str], fallback_stem: str) -> dict[str, str]:
-    """Return the download's headers: PDF, attachment, nosniff, a CSP that forbids all."""
+def attachment_headers(upstream: Mapping[str, str], fallback_stem: str,
+                       framed_length: int | None) -> dict[str, str]:
+    """Return the download's headers: PDF, attachment, nosniff, a CSP that forbids all.
+
+    Content-Length is the length Craftkit's body is framed by, and only that: a chunked
+    (or close-delimited) body has none, whatever Content-Length header came with it, so a
+    body that ends early shows as an aborted transfer, never as a shorter complete file.
+    """
     name = pdf_filename(suggested_filename(upstream.get("Content-Disposition")), fallback_stem)
     headers = {**FIXED_HEADERS, "Content-Disposition": content_disposition(name)}
-    length = upstream.get("Content-Length", "")
-    if length.isascii() and length.isdigit():
-        headers["Content-Length"] = length
+    if framed_length is not None and 0 <= framed_length <= MAX_LENGTH:
+        headers["Content-Length"] = str(framed_length)
     return headers
 
 

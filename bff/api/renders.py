@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from ..errors import DOWNLOAD_FAILED, RENDERS_FAILED, InvalidRequest, UpstreamError
-from ..upstream.connections import open_body
+from ..upstream.stream import consumes_each_chunk, open_body
 from .attachment import attachment_headers, is_pdf
 from .guards import requested_org
 from .routes import declare
@@ -41,12 +41,13 @@ def download_render(render_id: str):
     if not RENDER_ID.fullmatch(render_id):
         raise InvalidRequest("The render id must be 1-128 letters, digits, '-' or '_'.")
     upstream = DOWNLOAD_RENDER.open_stream(requested_org(), render_id=render_id)
-    first, chunks = open_body(upstream)
+    first, chunks = open_body(upstream, reuse=consumes_each_chunk(request.environ))
     if not is_pdf(first):
         upstream.close()
         log.warning("download refused: Craftkit's body for render %s is not a PDF", render_id)
         raise UpstreamError("Craftkit's download was not a PDF; the BFF refused to serve it.")
-    headers = attachment_headers(upstream.headers, f"render-{render_id}")
+    headers = attachment_headers(upstream.headers, f"render-{render_id}",
+                                 upstream.framed_length)
     response = Response(chunks, headers=headers, direct_passthrough=True)
     # If the browser goes away, the server closes the response: release upstream too.
     response.call_on_close(upstream.close)

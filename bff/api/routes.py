@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import requests
 from flask import request
 
 from ..errors import InvalidRequest
 from ..ops.requestlog import request_id
 from ..state import bff_state
+from ..upstream.reply import Reply
 
 # Browser headers that may reach Craftkit, each with the only shape it may have there.
 FORWARDED_HEADERS = {"Accept-Language": re.compile(r"[A-Za-z0-9*][A-Za-z0-9*,;=. -]{0,255}")}
@@ -62,8 +62,8 @@ class Route:
             self.method, upstream_path, key, rid, label=self.upstream, json=json,
             failure_code=self.failure_code, params=params, headers=headers))
 
-    def open_stream(self, org: Org, **path: str) -> requests.Response:
-        """Start a streamed GET with the org's key; the caller closes the response."""
+    def open_stream(self, org: Org, **path: str) -> Reply:
+        """Start a streamed GET with the org's key; the caller closes the reply."""
         state = bff_state()
         rid, upstream_path = request_id(), self.upstream.format(**path)
         return state.keys.call(org.id, org.name, lambda key: state.upstream.request_stream(

@@ -1,26 +1,25 @@
 """The one place that speaks HTTP to Craftkit: a call with a bearer key, JSON or streamed.
 
-The shared session, its retry policy and route, and capped body reads live in
-``connections``; the read budgets that bound each answer's time in ``budgets``; the
-translation of every failure into a BffError in ``failures``. What is said (the admin, the
-account and the embed vocabularies) is decided by the callers, who also name each call's
-metrics label: the endpoint's template (``/v1/projects/{id}/keys``), never a formatted path.
+Each call goes one of two ways, chosen per call in ``send`` (the single place every call
+passes through): the lean way (``lean``: pooled sockets, the request written out whole,
+the answer parsed by ``wire``) whenever requests itself would send the call straight to
+Craftkit, else through the shared requests session (``connections``: a proxy, or a test
+double such as ``responses`` in place of ``HTTPAdapter.send``). Both answer with a
+``Reply`` and fail with the same requests exceptions, which ``failures`` turns into the
+BFF's error table. The read budgets that bound each answer's time live in ``budgets``.
+What is said (the admin, the account and the embed vocabularies) is decided by the
+callers, who also name each call's metrics label: the endpoint's template
+(``/v1/projects/{id}/keys``), never a formatted path.
 
 Every answer is bounded: a JSON answer must arrive whole within the read timeout and is
 read with a size cap (CRAFTKIT_MAX_ANSWER); a download must keep bringing 64 KiB within
 every read timeout. Only outages (not slow answers) count toward the circuit breaker.
-
-Speed: ``Session.request`` spends about as much CPU preparing a call (merging settings,
-cookie jars, hooks, runtime Protocol checks) as urllib3 spends sending it. Our calls never
-vary in those respects, so ``send`` builds the ``PreparedRequest`` itself, exactly as
-``Session.prepare_request`` would, and hands it to the session's mounted ``HTTPAdapter``:
-retries, timeouts, pooling and exceptions are the adapter's, unchanged, and test doubles
-that patch ``HTTPAdapter.send`` (``responses``) still see every call.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from json import dumps as json_dumps
@@ -28,6 +27,7 @@ from urllib.parse import urlencode
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity
 
@@ -44,16 +44,25 @@ from .connections import (
     STALL_BYTES,
     Outbound,
     pooled_session,
-    read_capped,
+    read_answer,
     root_answers,
 )
 from .failures import counts_as_outage, json_object, raise_for_status, translate
+from .lean import LeanPool
+from .reply import Reply, RequestsReply
 
 log = logging.getLogger("bff.upstream")
 
 MAX_ANSWER = 4 * 1024 * 1024
 PROBE_TIMEOUT = 1.0
 PAUSED = "Craftkit is failing; the BFF paused calls to it for a moment. Try again shortly."
+
+
+# Headers every call carries (session's, then ours): a caller may add others, not these.
+_FIXED = frozenset({"host", "user-agent", "accept-encoding", "accept", "connection",
+                    "authorization", "x-request-id", "content-length", "content-type"})
+# What http.client refuses in a request target (controls, space, anything not ASCII).
+_UNSAFE_TARGET = re.compile(r"[^\x21-\x7e]")
 
 
 class Upstream:
@@ -69,33 +78,42 @@ class Upstream:
         self.breaker = breaker or CircuitBreaker()
         self.breaker.probe_with(self.answers)
         self.metrics = metrics or Metrics(enabled=False)
+        outbound = outbound or Outbound()
         # POSTs to idempotent_posts (paths) may be retried on a gateway status, like GETs.
         self._session = pooled_session(base_url, pool_size, outbound, idempotent_posts)
         # The base URL as requests would normalise it (IDNA host, quoting), done once.
         self._prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
+        # The lean way goes straight to Craftkit: proxied calls always go through requests.
+        self._lean = None if outbound.proxies else LeanPool(
+            self._prepared_base, outbound.verify, pool_size, timeout[0])
+        fixed = CaseInsensitiveDict(self._session.headers)
+        fixed["Accept"] = "application/json"
+        for header in fixed.items():
+            check_header_validity(header)
+        self._fixed_lines = "".join(f"{name}: {value}\r\n" for name, value in fixed.items())
 
     def request_json(self, method: str, path: str, api_key: str, request_id: str, *,
                      label: str, failure_code: str, json: dict | None = None,
                      params: Mapping[str, str] | None = None,
                      headers: Mapping[str, str] | None = None) -> dict:
         """Call an endpoint with a key and return its JSON object (a 4xx raises)."""
-        response = self.send(method, path, api_key, request_id, label=label, json=json,
-                             params=params, headers=headers)
-        raise_for_status(response, failure_code)
-        return json_object(response)
+        reply = self.send(method, path, api_key, request_id, label=label, json=json,
+                          params=params, headers=headers)
+        raise_for_status(reply, failure_code)
+        return json_object(reply)
 
     def request_stream(self, path: str, api_key: str, request_id: str, *, label: str,
                        failure_code: str, headers: Mapping[str, str] | None = None,
-                       ) -> requests.Response:
-        """Start a streamed download; the caller must close the returned response."""
-        response = self.send("GET", path, api_key, request_id, label=label, headers=headers,
-                             stream=True)
-        if response.status_code != 200:
+                       ) -> Reply:
+        """Start a streamed download; the caller must close the returned reply."""
+        reply = self.send("GET", path, api_key, request_id, label=label, headers=headers,
+                          stream=True)
+        if reply.status_code != 200:
             try:
-                raise_for_status(response, failure_code, limit=16 * 1024)
+                raise_for_status(reply, failure_code, limit=16 * 1024)
             finally:
-                response.close()
-        return response
+                reply.close()
+        return reply
 
     def probe(self, timeout: float) -> bool:
         """Tell whether Craftkit answers at all (any non-5xx status) within timeout."""
@@ -109,11 +127,12 @@ class Upstream:
         """Release pooled connections and stop probing."""
         self.breaker.stop()
         self._session.close()
+        if self._lean is not None:
+            self._lean.close()
 
     def send(self, method: str, path: str, bearer: str, request_id: str, *, label: str,
              json: dict | None = None, params: Mapping[str, str] | None = None,
-             headers: Mapping[str, str] | None = None, stream: bool = False,
-             ) -> requests.Response:
+             headers: Mapping[str, str] | None = None, stream: bool = False) -> Reply:
         """Make one call through the breaker, its answer bounded in time (and size).
 
         ``label`` names the call in the metrics: the endpoint's template, never ``path``
@@ -121,19 +140,19 @@ class Upstream:
 
         A streamed answer is returned unread, with a read budget renewed every STALL_BYTES
         (a stall limit). Any other must arrive whole within the read timeout; its body is
-        read here, capped at max_answer, into the Response, so .json() and .content work.
+        read here, capped at max_answer, into ``content``, so ``json()`` works.
         """
         if not self.breaker.allow():
             raise UpstreamUnavailable(PAUSED, retry_after=self.breaker.retry_after())
         started = time.perf_counter()
         budget = ReadBudget(self.timeout[1], renew_every=STALL_BYTES if stream else None)
         try:
-            request = self._prepare(method, path, bearer, request_id, json, params, headers)
-            adapter = self._session.get_adapter(request.url)
-            with budgeted(budget):
-                response = adapter.send(request, stream=True, timeout=self.timeout,
-                                        verify=self._session.verify, cert=None,
-                                        proxies=self._session.proxies)
+            if self._lean is not None and _requests_untouched(self._session):
+                reply = self._send_lean(method, path, bearer, request_id, json, params,
+                                        headers, budget)
+            else:
+                reply = self._send_requests(method, path, bearer, request_id, json, params,
+                                            headers, budget)
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             # Only outages count toward opening the circuit: neither a slow answer nor a
             # request we could not even build (an invalid header) says Craftkit is down.
@@ -145,25 +164,84 @@ class Upstream:
         except BaseException:
             self.breaker.record_inconclusive()
             raise
-        if response.status_code in RETRY_STATUSES:
+        if reply.status_code in RETRY_STATUSES:
             self.breaker.record_failure()
         else:
             self.breaker.record_success()
         if not stream:
             try:
-                response._content = read_capped(response, self.max_answer)
+                reply.content = read_answer(reply, self.max_answer)
             except BffError as failure:
                 raise self._failed(label, failure, started) from None
         elapsed = time.perf_counter() - started
-        self.metrics.upstream(label, str(response.status_code), elapsed)
-        log.debug("upstream %s %s -> %s in %.1f ms", method, label, response.status_code,
+        self.metrics.upstream(label, str(reply.status_code), elapsed)
+        log.debug("upstream %s %s -> %s in %.1f ms", method, label, reply.status_code,
                   elapsed * 1000)
-        return response
+        return reply
 
     def _failed(self, label: str, failure: BffError, started: float) -> BffError:
         """Count a failed call in the metrics and return its error, to raise."""
         self.metrics.upstream(label, failure.code, time.perf_counter() - started)
         return failure
+
+    def _send_requests(self, method: str, path: str, bearer: str, request_id: str,
+                       json: dict | None, params: Mapping[str, str] | None,
+                       headers: Mapping[str, str] | None, budget: ReadBudget) -> Reply:
+        """Send through the requests session (its adapter's retries, proxy and TLS)."""
+        request = self._prepare(method, path, bearer, request_id, json, params, headers)
+        adapter = self._session.get_adapter(request.url)
+        with budgeted(budget):
+            response = adapter.send(request, stream=True, timeout=self.timeout,
+                                    verify=self._session.verify, cert=None,
+                                    proxies=self._session.proxies)
+        return RequestsReply(response)
+
+    def _send_lean(self, method: str, path: str, bearer: str, request_id: str,
+                   json: dict | None, params: Mapping[str, str] | None,
+                   headers: Mapping[str, str] | None, budget: ReadBudget) -> Reply:
+        """Send the lean way: the same request bytes requests would send, written at once."""
+        lean = self._lean
+        assert lean is not None
+        target = lean.base_path + path + (f"?{urlencode(params)}" if params else "")
+        if _UNSAFE_TARGET.search(target):
+            raise requests.exceptions.InvalidURL("the request path is not valid")
+        if headers and any(name.lower() in _FIXED for name in headers):
+            # A caller replacing one of the fixed headers: build it as requests would.
+            prepared = self._prepare(method, path, bearer, request_id, json, params, headers)
+            lines = "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+            body = prepared.body if isinstance(prepared.body, bytes) else None
+        else:
+            lines, body = self._lean_lines(method, bearer, request_id, json, headers)
+        head = (f"{method} {target} HTTP/1.1\r\nHost: {lean.host_header}\r\n{lines}\r\n"
+                ).encode("latin-1")
+        url = self._prepared_base + path
+        return lean.exchange(method, target, head, body, budget,
+                             lambda: self._session.get_adapter(url).max_retries)
+
+    def _lean_lines(self, method: str, bearer: str, request_id: str, json: dict | None,
+                    headers: Mapping[str, str] | None) -> tuple[str, bytes | None]:
+        """The header lines after Host, in requests' order, and the body."""
+        own = (("Authorization", f"Bearer {bearer}"), ("X-Request-ID", request_id),
+               *(headers or {}).items())
+        lines = [self._fixed_lines]
+        for header in own:
+            check_header_validity(header)
+            lines.append(f"{header[0]}: {header[1]}\r\n")
+        body = None
+        if json is not None:
+            body = self._json_body(json)
+            lines.append(f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n")
+        elif method not in ("GET", "HEAD"):
+            lines.append("Content-Length: 0\r\n")
+        return "".join(lines), body
+
+    @staticmethod
+    def _json_body(json: dict) -> bytes:
+        """Encode a JSON body as requests does (NaN and infinities refused)."""
+        try:
+            return json_dumps(json, allow_nan=False).encode()
+        except ValueError as error:
+            raise requests.exceptions.InvalidJSONError(error) from None
 
     def _prepare(self, method: str, path: str, bearer: str, request_id: str,
                  json: dict | None, params: Mapping[str, str] | None,
@@ -184,13 +262,16 @@ class Upstream:
         # text as requests' own encoding and re-quoting.
         request.url = self._prepared_base + path + (f"?{urlencode(params)}" if params else "")
         if json is not None:
-            try:
-                request.body = json_dumps(json, allow_nan=False).encode()
-            except ValueError as error:
-                raise requests.exceptions.InvalidJSONError(error, request=request) from None
+            request.body = self._json_body(json)
             all_headers["Content-Length"] = str(len(request.body))
             all_headers.setdefault("Content-Type", "application/json")
         elif method not in ("GET", "HEAD"):
             all_headers["Content-Length"] = "0"
         request.headers = all_headers
         return request
+
+
+def _requests_untouched(session: requests.Session) -> bool:
+    """Tell whether requests would send a call itself (no double patched in its place)."""
+    return (HTTPAdapter.send.__module__ == "requests.adapters"
+            and type(session).get_adapter.__module__ == "requests.sessions")

@@ -12,7 +12,6 @@ requests' own helpers, instead of on every call: ``trust_env`` stays off on the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 
@@ -26,12 +25,9 @@ from ..errors import UpstreamError
 from ..parsers import ConfigError
 from .budgets import BudgetedAdapter, ReadBudget, budgeted
 from .failures import translate_body_error
+from .reply import Reply, RequestsReply
 
 RETRY_STATUSES = (502, 503, 504)
-# Larger chunks mean fewer Python-level reads and writes per MiB (64 KiB: ~0.4x the direct
-# rate on the benchmark, 256 KiB: ~0.6x, the ceiling of a bare recv/send relay there),
-# while the memory held per download stays one chunk.
-DOWNLOAD_CHUNK = 256 * 1024
 # A download's read budget starts over each time this much more has arrived: it may take
 # as long as it needs, but must bring 64 KiB within every read timeout (6.5 KB/s at 10 s).
 STALL_BYTES = 64 * 1024
@@ -106,67 +102,44 @@ def root_answers(session: requests.Session, base_url: str, timeout: float) -> bo
     return response.status_code < 500
 
 
-def read_capped(response: requests.Response, limit: int) -> bytes:
+def read_answer(reply: Reply, limit: int) -> bytes:
     """Read the whole (unencoded) body, refusing one over limit bytes before holding it.
 
     :raises UpstreamError: too large, or encoded although we asked for none.
     :raises UpstreamTimeout: the answer's read budget ran out.
     """
-    declared = response.headers.get("Content-Length", "")
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    declared = reply.headers.get("Content-Length", "")
+    encoding = reply.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity") or (declared.isdigit() and int(declared) > limit):
-        response.close()
+        reply.close()
         raise UpstreamError(_TOO_LARGE if declared.isdigit() else _ENCODED)
     chunks, size = [], 0
     try:
         if declared.isdigit():
             # The usual answer: one read of the declared length, and no second read to
-            # learn that nothing follows (http.client stops at Content-Length and urllib3
-            # raises if the body ends short, so nothing extra can arrive).
-            chunk = response.raw.read(int(declared), decode_content=False)
+            # learn that nothing follows (the body is framed by that length, and one that
+            # ends short raises).
+            chunk = reply.read(int(declared))
             if len(chunk) == int(declared):
                 return chunk
             chunks, size = [chunk], len(chunk)
         while size <= limit:
-            chunk = response.raw.read(min(_JSON_CHUNK, limit + 1 - size), decode_content=False)
+            chunk = reply.read(min(_JSON_CHUNK, limit + 1 - size))
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
             size += len(chunk)
-    except (urllib3.exceptions.HTTPError, OSError) as error:
-        response.close()
+    except OSError as error:
+        reply.close()
         raise translate_body_error(error) from error
-    response.close()
+    reply.close()
     raise UpstreamError(_TOO_LARGE)
+
+
+def read_capped(response: requests.Response, limit: int) -> bytes:
+    """Read a streamed requests response whole, as read_answer does (for other clients)."""
+    return read_answer(RequestsReply(response), limit)
 
 
 _TOO_LARGE = "Craftkit's answer was larger than the BFF accepts (CRAFTKIT_MAX_ANSWER)."
 _ENCODED = "Craftkit sent a compressed answer although the BFF asked for none."
-
-
-def open_body(response: requests.Response, chunk_size: int = DOWNLOAD_CHUNK,
-              ) -> tuple[bytes, Iterator[bytes]]:
-    """Read the first chunk of a streamed body; return it and an iterator over all chunks.
-
-    Reading the first chunk before the status line goes out means an upstream that breaks
-    (or stalls) at once still gets a JSON error, and the caller can look at the first
-    bytes; after that, a short, broken or stalled body raises mid-stream, which aborts the
-    transfer so the browser never mistakes it for a complete file. The iterator closes
-    the response when it ends or is closed.
-    """
-    chunks = response.raw.stream(chunk_size, decode_content=False)
-    try:
-        first = next(chunks, b"")
-    except (urllib3.exceptions.HTTPError, OSError) as error:
-        response.close()
-        raise translate_body_error(error) from error
-    return first, _all(first, chunks, response)
-
-
-def _all(first: bytes, rest: Iterator[bytes], response: requests.Response) -> Iterator[bytes]:
-    try:
-        if first:
-            yield first
-        yield from rest
-    finally:
-        response.close()

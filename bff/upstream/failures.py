@@ -17,6 +17,7 @@ from ..errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from .reply import Reply
 
 log = logging.getLogger("bff.upstream")
 
@@ -67,29 +68,29 @@ def _is_read_timeout(error: Exception) -> bool:
         getattr(cause, "reason", None), ReadTimeoutError)
 
 
-def json_object(response: requests.Response) -> dict:
+def json_object(response: Reply) -> dict:
     """Return the answer's JSON object, or raise UpstreamError if it is anything else."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise UpstreamError() from None
     if not isinstance(body, dict):
         raise UpstreamError()
     return body
 
 
-def _upstream_code(response: requests.Response, limit: int | None) -> str | None:
+def _upstream_code(response: Reply, limit: int | None) -> str | None:
     try:
-        raw = response.raw.read(limit) if limit else response.content
+        raw = response.read(limit) if limit else response.content
         body = requests.compat.json.loads(raw or b"{}")
-    except (ValueError, requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+    except (ValueError, RecursionError, OSError):
         return None
     error = body.get("error") if isinstance(body, dict) else None
     code = error.get("code") if isinstance(error, dict) else error
     return code if isinstance(code, str) and _SAFE_CODE.fullmatch(code) else None
 
 
-def raise_for_status(response: requests.Response, failure_code: str,
+def raise_for_status(response: Reply, failure_code: str,
                       limit: int | None = None) -> None:
     """Raise the BffError for a non-2xx answer: KeyRejected, UpstreamRejected or a 502."""
     status = response.status_code
