@@ -19,17 +19,12 @@ every read timeout. Only outages (not slow answers) count toward the circuit bre
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Mapping
-from json import dumps as json_dumps
-from urllib.parse import urlencode
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import check_header_validity
 
 from ..errors import (
     BffError,
@@ -50,19 +45,13 @@ from .connections import (
 from .failures import counts_as_outage, json_object, raise_for_status, translate
 from .lean import LeanPool
 from .reply import Reply, RequestsReply
+from .writing import RequestWriter
 
 log = logging.getLogger("bff.upstream")
 
 MAX_ANSWER = 4 * 1024 * 1024
 PROBE_TIMEOUT = 1.0
 PAUSED = "Craftkit is failing; the BFF paused calls to it for a moment. Try again shortly."
-
-
-# Headers every call carries (session's, then ours): a caller may add others, not these.
-_FIXED = frozenset({"host", "user-agent", "accept-encoding", "accept", "connection",
-                    "authorization", "x-request-id", "content-length", "content-type"})
-# What http.client refuses in a request target (controls, space, anything not ASCII).
-_UNSAFE_TARGET = re.compile(r"[^\x21-\x7e]")
 
 
 class Upstream:
@@ -81,16 +70,10 @@ class Upstream:
         outbound = outbound or Outbound()
         # POSTs to idempotent_posts (paths) may be retried on a gateway status, like GETs.
         self._session = pooled_session(base_url, pool_size, outbound, idempotent_posts)
-        # The base URL as requests would normalise it (IDNA host, quoting), done once.
-        self._prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
+        self._writer = RequestWriter(base_url, self._session.headers)
         # The lean way goes straight to Craftkit: proxied calls always go through requests.
         self._lean = None if outbound.proxies else LeanPool(
-            self._prepared_base, outbound.verify, pool_size, timeout[0])
-        fixed = CaseInsensitiveDict(self._session.headers)
-        fixed["Accept"] = "application/json"
-        for header in fixed.items():
-            check_header_validity(header)
-        self._fixed_lines = "".join(f"{name}: {value}\r\n" for name, value in fixed.items())
+            self._writer.prepared_base, outbound.verify, pool_size, timeout[0])
 
     def request_json(self, method: str, path: str, api_key: str, request_id: str, *,
                      label: str, failure_code: str, json: dict | None = None,
@@ -148,8 +131,12 @@ class Upstream:
         budget = ReadBudget(self.timeout[1], renew_every=STALL_BYTES if stream else None)
         try:
             if self._lean is not None and _requests_untouched(self._session):
-                reply = self._send_lean(method, path, bearer, request_id, json, params,
-                                        headers, budget)
+                target, head, body = self._writer.lean(
+                    self._lean.base_path, self._lean.host_header, method, path, bearer,
+                    request_id, json, params, headers)
+                url = self._writer.prepared_base + path
+                reply = self._lean.exchange(method, target, head, body, budget,
+                                            lambda: self._session.get_adapter(url).max_retries)
             else:
                 reply = self._send_requests(method, path, bearer, request_id, json, params,
                                             headers, budget)
@@ -188,88 +175,13 @@ class Upstream:
                        json: dict | None, params: Mapping[str, str] | None,
                        headers: Mapping[str, str] | None, budget: ReadBudget) -> Reply:
         """Send through the requests session (its adapter's retries, proxy and TLS)."""
-        request = self._prepare(method, path, bearer, request_id, json, params, headers)
+        request = self._writer.prepare(method, path, bearer, request_id, json, params, headers)
         adapter = self._session.get_adapter(request.url)
         with budgeted(budget):
             response = adapter.send(request, stream=True, timeout=self.timeout,
                                     verify=self._session.verify, cert=None,
                                     proxies=self._session.proxies)
         return RequestsReply(response)
-
-    def _send_lean(self, method: str, path: str, bearer: str, request_id: str,
-                   json: dict | None, params: Mapping[str, str] | None,
-                   headers: Mapping[str, str] | None, budget: ReadBudget) -> Reply:
-        """Send the lean way: the same request bytes requests would send, written at once."""
-        lean = self._lean
-        assert lean is not None
-        target = lean.base_path + path + (f"?{urlencode(params)}" if params else "")
-        if _UNSAFE_TARGET.search(target):
-            raise requests.exceptions.InvalidURL("the request path is not valid")
-        if headers and any(name.lower() in _FIXED for name in headers):
-            # A caller replacing one of the fixed headers: build it as requests would.
-            prepared = self._prepare(method, path, bearer, request_id, json, params, headers)
-            lines = "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
-            body = prepared.body if isinstance(prepared.body, bytes) else None
-        else:
-            lines, body = self._lean_lines(method, bearer, request_id, json, headers)
-        head = (f"{method} {target} HTTP/1.1\r\nHost: {lean.host_header}\r\n{lines}\r\n"
-                ).encode("latin-1")
-        url = self._prepared_base + path
-        return lean.exchange(method, target, head, body, budget,
-                             lambda: self._session.get_adapter(url).max_retries)
-
-    def _lean_lines(self, method: str, bearer: str, request_id: str, json: dict | None,
-                    headers: Mapping[str, str] | None) -> tuple[str, bytes | None]:
-        """The header lines after Host, in requests' order, and the body."""
-        own = (("Authorization", f"Bearer {bearer}"), ("X-Request-ID", request_id),
-               *(headers or {}).items())
-        lines = [self._fixed_lines]
-        for header in own:
-            check_header_validity(header)
-            lines.append(f"{header[0]}: {header[1]}\r\n")
-        body = None
-        if json is not None:
-            body = self._json_body(json)
-            lines.append(f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n")
-        elif method not in ("GET", "HEAD"):
-            lines.append("Content-Length: 0\r\n")
-        return "".join(lines), body
-
-    @staticmethod
-    def _json_body(json: dict) -> bytes:
-        """Encode a JSON body as requests does (NaN and infinities refused)."""
-        try:
-            return json_dumps(json, allow_nan=False).encode()
-        except ValueError as error:
-            raise requests.exceptions.InvalidJSONError(error) from None
-
-    def _prepare(self, method: str, path: str, bearer: str, request_id: str,
-                 json: dict | None, params: Mapping[str, str] | None,
-                 headers: Mapping[str, str] | None) -> requests.PreparedRequest:
-        """Build the request Session.prepare_request would (no cookies, auth or hooks).
-
-        :raises requests.RequestException: as requests would: InvalidHeader for a header
-            it refuses, InvalidJSONError for a body JSON cannot encode.
-        """
-        all_headers = CaseInsensitiveDict(self._session.headers)
-        all_headers.update({"Authorization": f"Bearer {bearer}", "X-Request-ID": request_id,
-                            "Accept": "application/json", **(headers or {})})
-        for header in all_headers.items():
-            check_header_validity(header)
-        request = requests.PreparedRequest()
-        request.method = method
-        # Paths are ours and query values are validated ASCII, so urlencode gives the same
-        # text as requests' own encoding and re-quoting.
-        request.url = self._prepared_base + path + (f"?{urlencode(params)}" if params else "")
-        if json is not None:
-            request.body = self._json_body(json)
-            all_headers["Content-Length"] = str(len(request.body))
-            all_headers.setdefault("Content-Type", "application/json")
-        elif method not in ("GET", "HEAD"):
-            all_headers["Content-Length"] = "0"
-        request.headers = all_headers
-        return request
-
 
 def _requests_untouched(session: requests.Session) -> bool:
     """Tell whether requests would send a call itself (no double patched in its place)."""

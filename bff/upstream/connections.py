@@ -105,22 +105,26 @@ def root_answers(session: requests.Session, base_url: str, timeout: float) -> bo
 def read_answer(reply: Reply, limit: int) -> bytes:
     """Read the whole (unencoded) body, refusing one over limit bytes before holding it.
 
+    The length read is the one the body is framed by: a Content-Length header that came
+    with a chunked body says nothing about it.
+
     :raises UpstreamError: too large, or encoded although we asked for none.
     :raises UpstreamTimeout: the answer's read budget ran out.
     """
-    declared = reply.headers.get("Content-Length", "")
+    declared = reply.framed_length
     encoding = reply.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ("", "identity") or (declared.isdigit() and int(declared) > limit):
+    too_large = declared is not None and declared > limit
+    if too_large or encoding not in ("", "identity"):
         reply.close()
-        raise UpstreamError(_TOO_LARGE if declared.isdigit() else _ENCODED)
+        raise UpstreamError(_TOO_LARGE if too_large else _ENCODED)
     chunks, size = [], 0
     try:
-        if declared.isdigit():
+        if declared is not None:
             # The usual answer: one read of the declared length, and no second read to
             # learn that nothing follows (the body is framed by that length, and one that
             # ends short raises).
-            chunk = reply.read(int(declared))
-            if len(chunk) == int(declared):
+            chunk = reply.read(declared)
+            if len(chunk) == declared:
                 return chunk
             chunks, size = [chunk], len(chunk)
         while size <= limit:

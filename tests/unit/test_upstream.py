@@ -135,7 +135,8 @@ def test_liveness_needs_no_identity_or_upstream(client, upstream):
 def test_prepared_requests_are_what_requests_itself_would_send(app, method, path, json_body,
                                                                params, headers):
     upstream = app.extensions["craftkit_bff"].upstream
-    ours = upstream._prepare(method, path, "ck_live_x", "rid-1", json_body, params, headers)
+    ours = upstream._writer.prepare(method, path, "ck_live_x", "rid-1", json_body, params,
+                                    headers)
     theirs = upstream._session.prepare_request(requests.Request(
         method, upstream.base_url + path, json=json_body, params=params,
         headers={"Authorization": "Bearer ck_live_x", "X-Request-ID": "rid-1",
