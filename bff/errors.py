@@ -9,12 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("bff")
 
-# Codes of Craftkit refusing a proxied call (a 4xx): one per browser route, declared with it.
-SESSION_FAILED = "craftkit_session_failed"
-REFRESH_FAILED = "craftkit_refresh_failed"
-TEMPLATES_FAILED = "craftkit_templates_failed"
-RENDERS_FAILED = "craftkit_renders_failed"
-DOWNLOAD_FAILED = "craftkit_download_failed"
+# Craftkit refusing a proxied call (a 4xx) is ``craftkit_<route>_failed``: each browser route
+# names its own (bff/api/routes.py), so there is no constant per route here.
 # Werkzeug errors without a class of their own below (e.g. 400 from a malformed request).
 HTTP_ERROR = "http_error"
 
