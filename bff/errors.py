@@ -111,12 +111,24 @@ class ProvisionFailed(BffError):
     message = "The org's Craftkit project could not be resolved; try again shortly."
 
 
-class UpstreamError(BffError):
+class UpstreamFailure(BffError):
+    """No usable answer came back from Craftkit: a timeout, an outage, a broken or 5xx answer.
+
+    The contract every caller keeps: **the answer may be lost, not the request.** Craftkit
+    may have received the call and carried it out, and only its answer failed to arrive, so
+    a caller treats the call as perhaps done. It may repeat what is idempotent (a read, the
+    admin provision); it never re-sends a create (``POST /v1/projects`` makes a second
+    project): it looks for what the first one made before anything else
+    (bff/credentials/account.py).
+    """
+
+
+class UpstreamError(UpstreamFailure):
     status, code = 502, "craftkit_upstream_error"
     message = "Craftkit answered with an error or an unreadable response."
 
 
-class UpstreamUnavailable(BffError):
+class UpstreamUnavailable(UpstreamFailure):
     """Craftkit is down (or the breaker paused calls to it): a 503 with Retry-After."""
 
     status, code = 503, "craftkit_unavailable"
@@ -129,14 +141,15 @@ class UpstreamUnavailable(BffError):
         self.retry_after = retry_after
 
 
-class UpstreamTimeout(BffError):
+class UpstreamTimeout(UpstreamFailure):
     status, code = 504, "craftkit_timeout"
     message = "Craftkit did not answer in time; try again shortly."
 
 
-class KeyResolutionTimeout(UpstreamTimeout):
+class KeyResolutionTimeout(BffError):
     """A request waited its bound for another one to resolve the same org's key."""
 
+    status, code = 504, "craftkit_timeout"
     message = ("The org's Craftkit project is still being resolved by another request; "
                "try again shortly.")
 

@@ -23,12 +23,12 @@ import uuid
 from collections.abc import Callable
 
 from ..errors import (
-    BffError,
     ProvisionFailed,
     ProvisionPending,
     RegistrySecretMismatch,
     RegistryUnavailable,
     TenantDeprovisioned,
+    UpstreamFailure,
     UpstreamRejected,
 )
 from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, Registry, RowUnreadable, Tenant
@@ -142,9 +142,7 @@ class AccountProvisioner:
             log.error("Craftkit refused to create a project for org %s: status=%s code=%s",
                       org_id, error.status, error.upstream_code)
             raise ProvisionFailed() from error
-        except BffError as lost:
-            if isinstance(lost, ProvisionFailed):
-                raise
+        except UpstreamFailure as lost:
             # Sent, maybe created, answer lost (timeout, reset, 5xx): look, never re-create.
             log.warning("create for org %s lost its answer (%s); looking for the project",
                         org_id, lost.code)
