@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("bff")
@@ -204,7 +204,7 @@ _HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
                 415: UnsupportedMediaType}
 
 
-def render_error(error: BffError):
+def render_error(error: BffError) -> Response:
     """Turn a BffError into its JSON response (the only place errors are rendered)."""
     response = jsonify(error.to_dict())
     response.status_code = error.status
@@ -215,25 +215,26 @@ def render_error(error: BffError):
     return response
 
 
-def render_http_exception(exc: HTTPException):
+def render_http_exception(exc: HTTPException) -> Response:
     """Render werkzeug's routing errors on BFF routes in the same JSON shape."""
     error_class = _HTTP_ERRORS.get(exc.code or 500)
     if error_class is None:
         return render_error(BffError(status=exc.code, code=HTTP_ERROR,
                                      message=exc.name + "."))
     response = render_error(error_class())
-    if exc.code == 405 and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # werkzeug's MethodNotAllowed has them
+    if exc.code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
-def render_unexpected(exc: Exception):
+def render_unexpected(exc: Exception) -> Response:
     """Log an unexpected failure with its traceback and answer a generic 500."""
     log.exception("unexpected %s while serving a BFF route", type(exc).__name__)
     return render_error(BffError())
 
 
-def register_error_handlers(target: Flask) -> None:
+def register_error_handlers(target: Flask | Blueprint) -> None:
     """Register the JSON error handlers on an app or blueprint."""
     target.register_error_handler(BffError, render_error)
     target.register_error_handler(HTTPException, render_http_exception)

@@ -153,8 +153,11 @@ class AccountProvisioner:
 
     def _mint(self, tenant: Tenant, owner: str) -> str:
         """Mint a key for the org's project and keep it sealed; the lease goes with it."""
+        project_id = tenant.project_id
+        if project_id is None:
+            raise ProvisionPending()  # the row lost its project (reconcile): start over
         try:
-            minted = self.api.mint(tenant.project_id)
+            minted = self.api.mint(project_id)
         except UpstreamRejected as error:
             log.error("cannot mint a key for org %s: project %s answered %s (deleted outside "
                       "craftkit-bff? run `craftkit-bff tenants reconcile`)", tenant.org_id,
@@ -164,7 +167,7 @@ class AccountProvisioner:
         if not isinstance(key, str) or not key:
             raise ProvisionFailed()
         self.on_step("key_minted")
-        sealed = self.registry.seal_key(tenant.org_id, tenant.project_id, key)
+        sealed = self.registry.seal_key(tenant.org_id, project_id, key)
         key_id = minted.get("id") if isinstance(minted.get("id"), str) else None
         self._update(tenant.org_id, owner, state=KEYED, key_sealed=sealed, key_id=key_id,
                      lease_owner=None, lease_until=None)

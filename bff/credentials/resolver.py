@@ -118,10 +118,9 @@ class KeyResolver:
         if key is not None:
             return key, True
         with self._lock:
-            flight = self._flights.get(org_id)
-            leader = flight is None
-            if leader:
-                flight = self._flights[org_id] = _Flight()
+            existing = self._flights.get(org_id)
+            leader = existing is None
+            flight = self._flights[org_id] = existing or _Flight()
         if leader:
             return self._lead(flight, org_id, org_name or org_id, rejected_key), False
         if not flight.done.wait(self.wait_timeout):

@@ -47,8 +47,8 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
                    iframe_api, iframe_pages, dashboard_api, faults):
         app.register_blueprint(module.bp)
     # Fault knobs wrap the whole app, so a dropped answer is dropped after it was served.
-    app.wsgi_app = faults.FaultMiddleware(app.wsgi_app, app.extensions["craftkit_emulator"]
-                                          ["faults"])
+    app.wsgi_app = faults.FaultMiddleware(  # type: ignore[method-assign]  # Flask's idiom
+        app.wsgi_app, app.extensions["craftkit_emulator"]["faults"])
     return app
 
 
