@@ -176,12 +176,13 @@ class Upstream:
                        headers: Mapping[str, str] | None, budget: ReadBudget) -> Reply:
         """Send through the requests session (its adapter's retries, proxy and TLS)."""
         request = self._writer.prepare(method, path, bearer, request_id, json, params, headers)
-        adapter = self._session.get_adapter(request.url)
+        adapter = self._session.get_adapter(str(request.url))
         with budgeted(budget):
             response = adapter.send(request, stream=True, timeout=self.timeout,
                                     verify=self._session.verify, cert=None,
                                     proxies=self._session.proxies)
         return RequestsReply(response)
+
 
 def _requests_untouched(session: requests.Session) -> bool:
     """Tell whether requests would send a call itself (no double patched in its place)."""

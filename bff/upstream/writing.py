@@ -30,7 +30,7 @@ class RequestWriter:
     def __init__(self, base_url: str, session_headers: Mapping[str, str]) -> None:
         self.session_headers = session_headers
         # The base URL as requests would normalise it (IDNA host, quoting), done once.
-        self.prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
+        self.prepared_base = str(requests.Request("GET", base_url + "/").prepare().url)[:-1]
         fixed = CaseInsensitiveDict(session_headers)
         fixed["Accept"] = "application/json"
         for header in fixed.items():
@@ -82,7 +82,7 @@ class RequestWriter:
         :raises requests.RequestException: as requests would: InvalidHeader for a header
             it refuses, InvalidJSONError for a body JSON cannot encode.
         """
-        all_headers = CaseInsensitiveDict(self.session_headers)
+        all_headers: CaseInsensitiveDict[str | bytes] = CaseInsensitiveDict(self.session_headers)
         all_headers.update({"Authorization": f"Bearer {bearer}", "X-Request-ID": request_id,
                             "Accept": "application/json", **(headers or {})})
         for header in all_headers.items():
