@@ -118,6 +118,16 @@ class Settings:
     threads: int = setting(
         "CRAFTKIT_THREADS", 64, p.integer(1),
         "request threads per worker process (each can hold one upstream connection)")
+    body_timeout: float = setting(
+        "CRAFTKIT_BODY_TIMEOUT", 10, p.number(0.1), "seconds `craftkit-bff serve` gives a "
+        "request's body to arrive whole before answering 408; no thread waits meanwhile")
+    download_stall: float = setting(
+        "CRAFTKIT_DOWNLOAD_STALL", 30, p.number(0.1), "seconds a download waits for the "
+        "browser to take its next chunk before it is ended (under `serve` and gunicorn)")
+    downloads_per_org: int = setting(
+        "CRAFTKIT_DOWNLOADS_PER_ORG", 0, p.integer(0), "downloads one org may have in "
+        "progress per worker process; `0`: a quarter of the worker's download slots (at "
+        "least 1)")
     secret_key: str | None = setting(
         "SECRET_KEY", None, p.text, "Flask's session signing key; required when the "
         "identity is the signed session", secret=True)

@@ -71,6 +71,13 @@ class RefreshRejected(BffError):
     message = "The session can no longer be refreshed; mint a new one."
 
 
+class RequestTimeout(BffError):
+    """The request's body did not arrive whole in time (``craftkit-bff serve``'s gate)."""
+
+    status, code = 408, "request_timeout"
+    message = "The request body did not arrive in time; send the request again."
+
+
 class PayloadTooLarge(BffError):
     status, code = 413, "payload_too_large"
     message = "The request body is too large."

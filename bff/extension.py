@@ -107,7 +107,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,
                     UpstreamHealth(upstream.probe, breaker, metrics),
-                    DownloadSlots(settings.threads), registry, admin_api, account_api)
+                    DownloadSlots(settings.threads, settings.downloads_per_org), registry,
+                    admin_api, account_api)
 
 
 def choose_provisioner(settings: Settings, admin_api: AdminApi | None,

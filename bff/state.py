@@ -33,8 +33,8 @@ class DownloadLimit(Protocol):
 
     limit: int
 
-    def take(self) -> Callable[[], None]:
-        """Take a slot and return the function that frees it, or raise DownloadsBusy."""
+    def take(self, org_id: str) -> Callable[[], None]:
+        """Take a slot for the org; return the function that frees it, or raise DownloadsBusy."""
         ...
 
 
