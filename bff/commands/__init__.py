@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="request threads per worker (default: CRAFTKIT_THREADS)")
     serve.add_argument("--dev", action="store_true",
                        help="Flask's development server instead (one process, for debugging)")
+    serve.add_argument("--no-body-gate", dest="body_gate", action="store_false",
+                       help="granian's WSGI interface, without the gate that reads each "
+                       "request body before a thread takes it: only behind a proxy that "
+                       "buffers whole requests")
     serve.set_defaults(run=_serve)
 
     emulator = commands.add_parser("emulator", help="run the local Craftkit emulator")
@@ -106,7 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     from ..ops.server import serve
 
-    return serve(args.bind, args.workers, args.threads)
+    return serve(args.bind, args.workers, args.threads, args.body_gate)
 
 
 def _emulator(args: argparse.Namespace) -> int:

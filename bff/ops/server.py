@@ -1,11 +1,15 @@
-"""The production server behind ``craftkit-bff serve``: the BFF under granian's WSGI interface.
+"""The production server behind ``craftkit-bff serve``: the BFF under granian, behind the gate.
 
-granian parses HTTP in Rust and hands a request to one of a worker's Python threads only
-once it has fully arrived, so a slow client holds a socket, never a thread, and the server's
-own cost per request is a fraction of gunicorn gthread's (benchmarks/README.md has the
-figures). Worker processes are forked from this one after it has checked the configuration,
-and each builds its own app. This module imports neither Flask nor the metrics library at
-import time: the metrics directory must be in the environment before either is loaded.
+granian parses HTTP in Rust, so a client that sends its head slowly holds a socket, never
+a thread, and the server's own cost per request is a fraction of gunicorn gthread's
+(benchmarks/README.md has the figures). Its WSGI interface would hand a request to a
+thread before the body has arrived, so by default each worker runs granian's ASGI
+interface with the gate in front of the app (``bff.ops.gate``: bodies gathered on the
+event loop, within a deadline and a size cap, then the app on a thread); ``--no-body-gate``
+runs the WSGI interface directly, for a deployment whose proxy buffers whole requests.
+Worker processes are forked from this one after it has checked the configuration, and each
+builds its own app. This module imports neither Flask nor the metrics library at import
+time: the metrics directory must be in the environment before either is loaded.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ import tempfile
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError, Settings, declared, server_settings
 from .logs import configure_logging
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from .gate import Gate
 
 METRICS_DIR_PREFIX = "craftkit-bff-metrics-"
 # granian reads whole requests before a thread sees them, so it can face clients directly.
@@ -134,13 +140,25 @@ def worker_app() -> Flask:
     return app
 
 
+def gated_worker_app() -> Gate:
+    """Build one worker's app behind the gate (granian calls this in each worker process)."""
+    from ..state import bff_state
+    from .gate import Gate
+
+    app = worker_app()
+    settings = bff_state(app).settings
+    return Gate(app, threads=settings.threads, max_body=settings.max_body,
+                body_timeout=settings.body_timeout, stall=settings.download_stall)
+
+
 def serve(bind: str | None = None, workers: int | None = None,
-          threads: int | None = None) -> int:
+          threads: int | None = None, body_gate: bool = True) -> int:
     """Run the BFF under granian until SIGINT/SIGTERM; return the exit status.
 
-    Defaults: CRAFTKIT_BIND, one worker per available core, CRAFTKIT_THREADS threads each.
+    Defaults: CRAFTKIT_BIND, one worker per available core, CRAFTKIT_THREADS threads each,
+    and the gate in front of the app (``body_gate=False``: granian's WSGI interface).
     """
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
     from granian.log import LogLevels
     from granian.server import Server
 
@@ -155,14 +173,29 @@ def serve(bind: str | None = None, workers: int | None = None,
     os.environ["CRAFTKIT_THREADS"] = str(threads)
     with metrics_directory(settings):
         _check_app()
-        server = Server(
-            "bff.ops.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
-            workers=workers, blocking_threads=threads, http=HTTPModes.http1,
-            websockets=False, respawn_failed_workers=True,
-            workers_kill_timeout=GRACEFUL_TIMEOUT, log_level=LogLevels(settings.log_level),
-            log_dictconfig=GRANIAN_LOGGING)
-        server.serve(target_loader=worker_app, wrap_loader=False)
+        common = dict(address=host, port=port, workers=workers, http=HTTPModes.http1,
+                      websockets=False, respawn_failed_workers=True,
+                      workers_kill_timeout=GRACEFUL_TIMEOUT,
+                      log_level=LogLevels(settings.log_level), log_dictconfig=GRANIAN_LOGGING)
+        if body_gate:
+            # The gate's deadlines cancel its own task: asyncio's tasks, on uvloop if present.
+            server = Server("bff.ops.server:gated_worker_app", interface=Interfaces.ASGINL,
+                            loop=_fastest_loop(Loops), task_impl=TaskImpl.asyncio, **common)
+            server.serve(target_loader=gated_worker_app, wrap_loader=False)
+        else:
+            server = Server("bff.ops.server:worker_app", interface=Interfaces.WSGI,
+                            blocking_threads=threads, **common)
+            server.serve(target_loader=worker_app, wrap_loader=False)
     return 0
+
+
+def _fastest_loop(loops: Any) -> Any:
+    """uvloop when it is installed (it makes the gate's hand-overs nearly free), else asyncio."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return loops.asyncio
+    return loops.uvloop
 
 
 def _check_app() -> None:

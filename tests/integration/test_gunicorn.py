@@ -221,7 +221,9 @@ def test_stalled_downloads_leave_threads_for_other_requests(server, tmp_path):
     with serve_app(big_download_craftkit(open_downloads)) as craftkit_url:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        with run_process(bff_command(server, port, workers=1, threads=4), env_for(craftkit_url),
+        # One org may take every slot here: this is about the worker's own limit.
+        env = env_for(craftkit_url, CRAFTKIT_DOWNLOADS_PER_ORG="3")
+        with run_process(bff_command(server, port, workers=1, threads=4), env,
                          base + "/healthz", cwd=str(tmp_path)):
             auth = {"Authorization": f"Bearer {token_for('dora', ('acme',))}"}
             download = "/api/craftkit/renders/r1/download"
