@@ -1,4 +1,9 @@
-"""The download scenario: 200 MiB through each target, a throttled reader, a hang-up."""
+"""The download scenario: 200 MiB through each target, a throttled reader, a hang-up.
+
+Peak RSS growth is per worker process, the kernel's high-water mark included (a spike
+between two samples counts); the bare relay (floors.py) is the floor a Python relay can
+reach on this machine, measured in the same rounds.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ THROTTLE_MIB_S, THROTTLE_SECONDS = 8, 6
 
 def _download_plan(bench) -> dict:
     plan = {}
-    for target in bench.targets():
+    relay = ["relay"] if "relay" in bench.procs else []
+    for target in ["direct", *relay, *bench.targets(floors=False)[1:]]:
         if target == "direct":
             url = bench.procs["standin"].url + "/v1/embed/renders/r_bench/download"
             plan[target] = (url, {"Authorization": f"Bearer {org_key(ORG)}"}, [])
@@ -24,7 +30,11 @@ def _download_plan(bench) -> dict:
                                         f"tenantExternalId={ORG}"
         headers = {} if target == "reference" else {"Authorization":
                                                      f"Bearer {token_for(ORG)}"}
-        plan[target] = (url, headers, servers.tree(bench.procs[target].pid))
+        root = bench.procs[target].pid
+        pids = servers.tree(root)
+        # Per worker: a server's master (granian's, gunicorn's) relays nothing.
+        workers = [p for p in pids if p != root] or pids
+        plan[target] = (url, headers, workers)
     return plan
 
 
@@ -42,21 +52,21 @@ def download(bench) -> dict:
     rates: dict[str, list[float]] = {t: [] for t in plan}
     growth: dict[str, list[float]] = {t: [] for t in plan}
     complete = {t: True for t in plan}
-    for _ in range(runs):
+    for _ in range(max(runs, bench.args.rounds)):
         for target, (url, headers, pids) in plan.items():
-            with servers.RssSampler(pids) as rss:
+            with servers.PeakPerWorker(pids) as peak:
                 got = clients.download(url, headers)
             complete[target] = complete[target] and got["complete"] and got["status"] == 200
             rates[target].append(got["mib_s"])
             if pids:
-                growth[target].append((rss.peak - rss.before) / 1024)
+                growth[target].append(peak.worst_mib)
     for target, (url, headers, pids) in plan.items():
         values = sorted(rates[target])
         entry = {"mib_s": round(values[len(values) // 2], 1),
                  "all_mib_s": [round(r, 1) for r in rates[target]],
                  "complete": complete[target],
                  "peak_rss_growth_mib": round(max(growth[target]), 2) if pids else None}
-        if target != "direct":
+        if target not in ("direct", "relay"):
             entry["throttled_rss_growth_mib"] = _throttled(url, headers, pids)
             entry["release"] = disconnect(bench, url, headers)
         out[target] = entry
@@ -69,10 +79,10 @@ def download(bench) -> dict:
 
 
 def _throttled(url: str, headers: dict, pids: list[int]) -> float:
-    """Peak RSS growth while a client reads at THROTTLE_MIB_S (the server must hold back)."""
-    with servers.RssSampler(pids) as rss:
+    """Peak RSS growth per worker while a client reads at THROTTLE_MIB_S (held back)."""
+    with servers.PeakPerWorker(pids) as peak:
         slow_clients.throttled_download(url, headers, THROTTLE_SECONDS, THROTTLE_MIB_S)
-    return round((rss.peak - rss.before) / 1024, 2)
+    return round(peak.worst_mib, 2)
 
 
 def disconnect(bench, url: str, headers: dict) -> dict:

@@ -99,8 +99,8 @@ def main() -> None:
 
     bench = run.Bench(argparse.Namespace(
         quick=True, seconds=args.seconds, cpus=args.cpus, workers=1, threads=args.threads,
-        server_arg=args.server_arg or [], repo=args.repo.resolve(), before=None,
-        servers=[args.server], rounds=1))
+        server_arg=args.server_arg or [], repo=args.repo.resolve(), release=None,
+        servers=[args.server], rounds=1, modes=[], no_floors=True))
     try:
         bench.plan()
         bench.start(reference=False)

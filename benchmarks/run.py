@@ -1,15 +1,18 @@
-"""Benchmark craftkit-bff under `serve` and gunicorn against the upstream alone and the reference.
+"""Benchmark craftkit-bff against the upstream alone, its floors, its last release and the reference.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--scenario NAME ...] [--no-reference]
-                                       [--before PATH] [--cpus shared|split]
+    .venv/bin/python benchmarks/run.py --release /tmp/release-0.2.0 --modes redis,account
+                                       [--quick] [--rounds 3] [--scenario NAME ...]
 
-Starts a fast upstream stand-in, the BFF under `craftkit-bff serve` and under gunicorn
-(and, with --before, gunicorn from another checkout), and the seed's Next.js reference if it
-is built; runs each scenario against every target in turn, prints one table and the
-issue's targets as PASS/FAIL, and writes benchmarks/results/latest.json. By default every
-process shares every core, as on a real host; --cpus split pins the server under test to
-cpu 1 and the load to cpu 0. Loopback only; every run is bounded in time. See
-benchmarks/README.md for what each number means.
+Starts a fast upstream stand-in; the BFF from this checkout under `craftkit-bff serve`
+(with its body gate), `serve --no-body-gate` (granian's WSGI interface) and gunicorn; with
+--release, the previous release's `serve` from that checkout; with --modes, `serve` again
+with Redis as its key store (warm keys: the local copy) and in account mode; the floors
+(floors.py: a bare WSGI callable and a one-route Flask app making the same upstream call
+with http.client, and a bare socket relay for downloads); and the seed's Next.js reference
+if it is built. Each scenario runs every target in turn, --rounds times interleaved, and
+reports medians; the issue's goals are printed PASS/FAIL, and benchmarks/results/latest.json
+keeps every figure. Loopback only; every run is bounded in time. benchmarks/README.md says
+what each number means.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ BFF_ENV = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECR
            "CRAFTKIT_IFRAME_ORIGINS": standin.EMBED_ORIGIN}
 
 
+ACCOUNT_KEY = "ck_acct_benchmark_0123456789abcdef"
+REGISTRY_SECRET = "benchmark-registry-secret-0123456789"
+
+
 class Bench:
     """The running processes of one benchmark run, and its results."""
 
@@ -54,24 +61,31 @@ class Bench:
         self.log_dir = servers.BENCH / "results" / stamp
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, servers.Process] = {}
-        # BFF target name -> (server kind, checkout).
-        self.bffs: dict[str, tuple[str, Path]] = {}
+        # BFF target name -> (server kind, checkout, extra environment).
+        self.bffs: dict[str, tuple[str, Path, dict]] = {}
+        self.floors = [] if args.no_floors else ["floor-wsgi", "floor-flask"]
         self.results: dict = {"started": stamp, "seconds": self.seconds, "cpus": args.cpus,
                               "workers": args.workers, "rounds": args.rounds,
                               "scenarios": {}}
 
     def plan(self) -> None:
-        """Decide which BFF targets run: this checkout's servers, and the --before one."""
+        """Decide which BFF targets run: this checkout's servers, modes, and the release."""
         for kind in self.args.servers:
-            if kind == "serve" and not servers.has_serve(self.args.repo):
-                print(f"serve skipped: {self.args.repo} has no bff/server.py", flush=True)
-                continue
-            self.bffs[kind] = (kind, self.args.repo)
-        if self.args.before:
-            self.bffs["before"] = ("gunicorn", self.args.before)
+            self.bffs[kind] = (kind, self.args.repo, {})
+        if "redis" in self.args.modes:
+            self.bffs["serve-redis"] = ("serve", self.args.repo, {})   # URL set at start
+        if "account" in self.args.modes:
+            registry = self.log_dir / "registry.sqlite3"
+            self.bffs["serve-account"] = ("serve", self.args.repo, {
+                "CRAFTKIT_ADMIN_KEY": "", "CRAFTKIT_ACCOUNT_KEY": ACCOUNT_KEY,
+                "CRAFTKIT_REGISTRY_URL": f"sqlite:///{registry}",
+                "CRAFTKIT_REGISTRY_SECRET": REGISTRY_SECRET})
+        if self.args.release:
+            kind = "serve" if servers.has_serve(self.args.release) else "gunicorn"
+            self.bffs["release"] = (kind, self.args.release, {})
         self.results["targets"] = {name: {"kind": kind, "repo": str(repo),
                                           "commit": git_commit(repo)}
-                                   for name, (kind, repo) in self.bffs.items()}
+                                   for name, (kind, repo, _) in self.bffs.items()}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, reference: bool) -> None:
@@ -79,8 +93,16 @@ class Bench:
             os.sched_setaffinity(0, {0})        # the herd/download clients live on cpu 0 too
         self.procs["standin"] = servers.start_standin(servers.free_port(), self.client_cpus,
                                                       self.log_dir)
+        if "serve-redis" in self.bffs:
+            redis = self.procs["redis"] = servers.start_redis(servers.free_port(), self.log_dir)
+            self.bffs["serve-redis"][2]["CRAFTKIT_CACHE_URL"] = \
+                f"redis://127.0.0.1:{redis.port}/0"
         for name in self.bffs:
             self.start_bff(name)
+        for name in [*self.floors, "relay"] if not self.args.no_floors else []:
+            self.procs[name] = servers.start_floor(
+                name, servers.free_port(), self.procs["standin"].url, self.server_cpus,
+                self.log_dir, self.args.workers, self.args.threads or 64)
         if reference:
             self.start_reference()
 
@@ -88,9 +110,9 @@ class Bench:
                   cpus: str | None = "default") -> None:
         if name in self.procs:
             self.procs.pop(name).stop()
-        kind, repo = self.bffs[name]
+        kind, repo, extra = self.bffs[name]
         self.procs[name] = servers.start_bff(
-            name, kind, servers.free_port(), self.procs["standin"].url, BFF_ENV,
+            name, kind, servers.free_port(), self.procs["standin"].url, {**BFF_ENV, **extra},
             self.server_cpus if cpus == "default" else cpus, self.log_dir,
             workers or self.args.workers, self.args.threads, self.args.server_arg or [], repo)
 
@@ -112,9 +134,10 @@ class Bench:
         query = "&".join(f"{k}={v}" for k, v in settings.items())
         self.standin(f"/_config?{query}", "POST")
 
-    def targets(self) -> list[str]:
-        """Every target in table order: direct, the BFFs, the reference."""
-        return ["direct", *self.bffs, *(["reference"] if "reference" in self.procs else [])]
+    def targets(self, floors: bool = True) -> list[str]:
+        """Every target in table order: direct, the floors, the BFFs, the reference."""
+        return ["direct", *(self.floors if floors else []), *self.bffs,
+                *(["reference"] if "reference" in self.procs else [])]
 
     def report(self, line: str) -> None:
         print(line, flush=True)
@@ -145,13 +168,20 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run only these (repeatable; a prefix like 'mint' works): "
                              + ", ".join(scenarios.ALL))
     parser.add_argument("--no-reference", action="store_true", help="skip the Next.js reference")
-    parser.add_argument("--servers", default="serve,gunicorn",
+    parser.add_argument("--servers", default="serve,serve-wsgi,gunicorn",
                         type=lambda text: [s for s in text.split(",") if s],
-                        help="BFF servers to run from --repo: serve, gunicorn or both "
-                             "(default: serve,gunicorn)")
-    parser.add_argument("--before", type=Path, metavar="PATH",
-                        help="also run gunicorn from this checkout (e.g. `git worktree add "
-                             "/tmp/before 26b9a50`), as the 'before' column")
+                        help="BFF servers to run from --repo: serve (with its body gate), "
+                             "serve-wsgi (--no-body-gate), gunicorn (default: all three)")
+    parser.add_argument("--release", "--before", type=Path, metavar="PATH",
+                        help="also run the previous release's serve from this checkout "
+                             "(`git worktree add /tmp/release-0.2.0 f61e53a`; its own .venv "
+                             "is used if it has one), as the 'release' column")
+    parser.add_argument("--modes", default="",
+                        type=lambda text: [s for s in text.split(",") if s],
+                        help="also run serve with Redis as its key store (redis) and in "
+                             "account mode (account): --modes redis,account")
+    parser.add_argument("--no-floors", action="store_true",
+                        help="skip the floors (bare WSGI, one-route Flask, bare relay)")
     parser.add_argument("--cpus", choices=("shared", "split"), default="shared",
                         help="shared (default): no pinning, as on a real host; split: load "
                              "and stand-in on cpu 0, the server under test on cpu 1")
@@ -170,8 +200,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.servers) - set(servers.SERVER_KINDS)
     if unknown:
         parser.error(f"unknown servers {sorted(unknown)}; choose from {servers.SERVER_KINDS}")
+    unknown_modes = set(args.modes) - {"redis", "account"}
+    if unknown_modes:
+        parser.error(f"unknown modes {sorted(unknown_modes)}; choose from redis, account")
     args.repo = args.repo.resolve()
-    args.before = args.before.resolve() if args.before else None
+    args.release = args.release.resolve() if args.release else None
     return args
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+import attacks
 import clients
 import downloads
 import servers
@@ -20,9 +21,11 @@ LOAD = {
     "mint-50ms-256": ("mint", 50, 256),
     "templates-50ms-256": ("templates", 50, 256),
 }
-OTHER = ("cold-herd", "download", "slowloris", "scaling")
+OTHER = ("cold-herd", "download", "slowloris", "slow-bodies", "org-stall", "scaling")
 ALL = (*LOAD, *OTHER)
-DEFAULT = (*LOAD, "cold-herd", "download", "slowloris")
+# The issue's table: the mint at three loads, the listing at 0 ms, downloads, and the attacks.
+DEFAULT = ("mint-0ms-32", "templates-0ms-32", "mint-50ms-64", "mint-50ms-256", "download",
+           "slow-bodies", "org-stall", "cold-herd", "slowloris")
 HERD_SIZE = 100
 HERD_PROVISION_DELAY_MS = 200
 
@@ -42,7 +45,8 @@ def run(bench, name: str) -> dict:
     if name in LOAD:
         return load(bench, name)
     return {"cold-herd": cold_herd, "download": downloads.download,
-            "slowloris": slow_clients.slowloris, "scaling": scaling}[name](bench)
+            "slowloris": slow_clients.slowloris, "slow-bodies": attacks.slow_bodies,
+            "org-stall": attacks.org_stall, "scaling": scaling}[name](bench)
 
 
 def _base(bench, target: str) -> str:
@@ -104,8 +108,8 @@ def _load_run(bench, target: str, route: str, conns: int) -> dict:
 def cold_herd(bench) -> dict:
     """100 concurrent mints for a new org on a fresh process: provision calls per process."""
     out = {"concurrent": HERD_SIZE, "provision_delay_ms": HERD_PROVISION_DELAY_MS}
-    for target in bench.targets():
-        if target == "direct":
+    for target in bench.targets(floors=False):
+        if target in ("direct", "serve-account"):   # account mode creates, not provisions
             continue
         if target in bench.bffs:
             bench.start_bff(target)             # a fresh process: empty key caches

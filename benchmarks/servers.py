@@ -83,23 +83,36 @@ def start_standin(port: int, cpus: str | None, log_dir: Path) -> Process:
     return p
 
 
-SERVER_KINDS = ("serve", "gunicorn")
+# This checkout's ways to run the BFF: `serve` (with its body gate), `serve-wsgi` (granian's
+# WSGI interface, --no-body-gate) and gunicorn.
+SERVER_KINDS = ("serve", "serve-wsgi", "gunicorn")
+FLOOR_KINDS = {"floor-wsgi": "floors:bare", "floor-flask": "floors:flask"}
 
 
 def has_serve(repo: Path) -> bool:
     """Tell whether a checkout has `craftkit-bff serve` (older ones only have gunicorn)."""
-    return (repo / "bff" / "server.py").exists()
+    return (repo / "bff" / "server.py").exists() or (repo / "bff" / "ops" / "server.py").exists()
+
+
+def python_of(repo: Path) -> str:
+    """The checkout's own virtualenv's Python if it has one, else this one."""
+    own = repo / ".venv" / "bin" / "python"
+    return str(own) if own.exists() else sys.executable
 
 
 def bff_command(kind: str, port: int, workers: int, threads: int | None,
-                extra_args: list[str]) -> list[str]:
+                extra_args: list[str], repo: Path = REPO) -> list[str]:
     """The command line of one BFF server, the way the README tells users to run it."""
-    if kind == "serve":
-        cmd = [sys.executable, "-m", "bff.commands", "serve", "--bind", f"127.0.0.1:{port}",
+    python = python_of(repo)
+    if kind in ("serve", "serve-wsgi"):
+        module = "bff.commands" if (repo / "bff" / "commands").is_dir() else "bff.cli"
+        cmd = [python, "-m", module, "serve", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers)]
+        if kind == "serve-wsgi":
+            cmd.append("--no-body-gate")
         return cmd + (["--threads", str(threads)] if threads else []) + extra_args
     # gunicorn reads the checkout's gunicorn.conf.py from the working directory.
-    cmd = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
+    cmd = [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
            "--no-control-socket", "--workers", str(workers)]
     return cmd + (["--threads", str(threads)] if threads else []) + extra_args
 
@@ -108,12 +121,44 @@ def start_bff(name: str, kind: str, port: int, upstream: str, env_extra: dict,
               cpus: str | None, log_dir: Path, workers: int, threads: int | None,
               extra_args: list[str], repo: Path = REPO) -> Process:
     """Start the BFF of a checkout under `serve` or gunicorn, from the checkout's root."""
-    cmd = bff_command(kind, port, workers, threads, extra_args)
+    cmd = bff_command(kind, port, workers, threads, extra_args, repo)
     # PYTHONPATH first: the checkout's own bff package, whichever one the venv installed.
     env = dict(os.environ, CRAFTKIT_BASE_URL=upstream, PYTHONPATH=str(repo), **env_extra)
     p = Process(name, pinned(cmd, cpus), port, env, repo, log_dir)
     wait_http(p.url + "/healthz", 60, p.proc)
     return p
+
+
+def start_floor(name: str, port: int, upstream: str, cpus: str | None, log_dir: Path,
+                workers: int, threads: int) -> Process:
+    """Start a floor (benchmarks/floors.py): a WSGI floor under granian, or the bare relay."""
+    env = dict(os.environ, BENCH_UPSTREAM=upstream, PYTHONPATH=str(BENCH))
+    if name == "relay":
+        cmd = [sys.executable, str(BENCH / "floors.py"), "relay", "--port", str(port),
+               "--upstream", upstream]
+    else:
+        cmd = [sys.executable, "-m", "granian", "--interface", "wsgi", FLOOR_KINDS[name],
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--blocking-threads", str(threads), "--http", "1", "--no-ws",
+               "--log-level", "warning"]
+    p = Process(name, pinned(cmd, cpus), port, env, BENCH, log_dir)
+    wait_http(p.url + "/healthz", 60, p.proc)
+    return p
+
+
+def start_redis(port: int, log_dir: Path) -> Process:
+    """A throwaway redis-server on a loopback port, nothing saved."""
+    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+           "--appendonly", "no"]
+    p = Process("redis", cmd, port, dict(os.environ), log_dir, log_dir)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return p
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
 
 
 def reference_ready() -> str | None:
@@ -235,3 +280,43 @@ def sockets_by_local_port(pids: list[int]) -> dict[int, int]:
         except OSError:
             continue
     return ports
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class PeakPerWorker:
+    """Each process's peak RSS growth over a block, its high-water mark included.
+
+    The kernel's own peak (VmHWM) is reset at the start (writing 5 to clear_refs), so a
+    spike between two samples counts too; growth is that peak minus the RSS at the start.
+    """
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+
+    def __enter__(self) -> PeakPerWorker:
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/clear_refs", "w") as f:
+                    f.write("5")
+            except OSError:
+                pass
+        self.before = {pid: _status_kib(pid, "VmRSS") for pid in self.pids}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.growth_kib = {pid: max(0, _status_kib(pid, "VmHWM") - self.before[pid])
+                           for pid in self.pids}
+
+    @property
+    def worst_mib(self) -> float:
+        return max(self.growth_kib.values(), default=0) / 1024

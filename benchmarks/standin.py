@@ -5,6 +5,8 @@ never the bottleneck. Added latency is a timer (``loop.call_later``), so it cost
 
 Routes:
   POST /v1/admin/provision                  {apiKey, ...} after --provision-delay-ms; counted
+  POST /v1/projects, POST /v1/projects/<id>/keys, GET /v1/projects    the account API (its
+                                            key is the org's provision key; counted too)
   POST /v1/embed/sessions                   {session_token, iframe_url, renew_token, expires_at}
   GET  /v1/embed/builder/templates          a fixed page of three templates
   GET  /v1/embed/renders/<id>/download      --download-mib of bytes, application/pdf, streamed
@@ -73,6 +75,7 @@ class Stats:
 
 SETTINGS = Settings()
 STATS = Stats()
+PROJECTS: dict[str, str] = {}                    # account API: project id -> name
 _expiry_cache: list = [0.0, ""]
 
 
@@ -207,6 +210,8 @@ class HttpProtocol(asyncio.Protocol):
             self.later(SETTINGS.latency, json_response("200 OK", TEMPLATES))
         elif method == "POST" and path == "/v1/admin/provision":
             self.provision(body)
+        elif path.startswith("/v1/projects"):
+            self.finish(self.projects(method, path, body))
         elif (method == "GET" and path.startswith("/v1/embed/renders/")
               and path.endswith("/download")):
             self.start_download(path)
@@ -228,6 +233,30 @@ class HttpProtocol(asyncio.Protocol):
                              "apiKey": "ck_live_bench_" + digest[:32],
                              "alreadyExisted": True}).encode()
         self.later(SETTINGS.provision_delay, json_response("200 OK", answer))
+
+    def projects(self, method: str, path: str, body: bytes) -> bytes:
+        """The account API, enough for the BFF's account mode: create, mint, list."""
+        parts = path.split("/")                      # ['', 'v1', 'projects', id, 'keys']
+        if method == "POST" and len(parts) == 3:
+            try:
+                name = json.loads(body)["name"]
+            except (ValueError, KeyError, TypeError):
+                return json_response("422 Unprocessable Entity",
+                                     b'{"error":{"code":"invalid_request","message":"x"}}')
+            STATS.provision_calls += 1
+            project = hashlib.sha256(str(name).encode()).hexdigest()[:32]
+            PROJECTS[project] = name
+            return json_response("201 Created", json.dumps(
+                {"id": project, "slug": project, "name": name}).encode())
+        if method == "POST" and len(parts) == 5 and parts[4] == "keys" and parts[3] in PROJECTS:
+            return json_response("201 Created", json.dumps(
+                {"id": "k_" + parts[3], "prefix": "ck_live_bench",
+                 "key": "ck_live_bench_" + parts[3]}).encode())
+        if method == "GET" and len(parts) == 3:
+            data = [{"id": k, "slug": k, "name": v} for k, v in PROJECTS.items()]
+            return json_response("200 OK", json.dumps({"data": data,
+                                                       "next_cursor": None}).encode())
+        return NOT_FOUND
 
     def start_download(self, path: str) -> None:
         STATS.downloads_started += 1

@@ -38,13 +38,16 @@ class DownloadAborted(Exception):
 class Answer:
     """The hand-over of one answer: a head, then a whole body or a stream of chunks."""
 
+    __slots__ = ("loop", "stall", "started", "_head", "_chunks", "_waiter", "_taken", "_gone")
+
     def __init__(self, loop: asyncio.AbstractEventLoop, stall: float) -> None:
         self.loop, self.stall = loop, stall
         self.started = False                   # the head has been handed to the loop
         self._head: asyncio.Future = loop.create_future()
-        self._chunks: collections.deque[object] = collections.deque()
+        # Made only for a streamed answer (most are whole), before the head is handed over.
+        self._chunks: collections.deque[object] | None = None
         self._waiter: asyncio.Future | None = None
-        self._taken = threading.Semaphore(0)   # the loop has passed a chunk on (or gave up)
+        self._taken: threading.Semaphore | None = None   # the loop passed a chunk on
         self._gone = False                     # the loop gave up: stop reading the body
 
     # -- on the pool thread ---------------------------------------------------------------
@@ -66,6 +69,8 @@ class Answer:
                     break
             if not head:
                 raise RuntimeError("the app answered without calling start_response")
+            if streaming:
+                self._chunks, self._taken = collections.deque(), threading.Semaphore(0)
             self.started = True
             self._post(self._set_head, (*head[0], b"".join(held), streaming))
             if streaming:
@@ -88,6 +93,7 @@ class Answer:
             self._post(self._deliver, chunk)
             # The loop releases this once granian has copied the chunk; well past the
             # stall limit it has given up (and released it too).
+            assert self._taken is not None
             if not self._taken.acquire(timeout=self.stall + 5) or self._gone:
                 return
         self._post(self._deliver, _END)
@@ -120,6 +126,7 @@ class Answer:
                         return
         finally:
             self._gone = True
+            assert self._taken is not None
             self._taken.release()
             left.cancel()
 
@@ -134,10 +141,10 @@ class Answer:
         sent = send({"type": "http.response.body", "body": chunk, "more_body": True})
         if asyncio.iscoroutine(sent):       # not granian: copied only once awaited
             await self._within_stall(sent)
-            if taken:
+            if taken and self._taken is not None:
                 self._taken.release()
             return True
-        if taken:
+        if taken and self._taken is not None:
             self._taken.release()           # granian copied the chunk in send() itself
         if asyncio.isfuture(sent) and not sent.done():
             await self._within_stall(sent)
@@ -153,6 +160,7 @@ class Answer:
             raise DownloadAborted(f"the browser took no data for {self.stall:g} s") from None
 
     async def _next(self) -> object:
+        assert self._chunks is not None
         while not self._chunks:
             self._waiter = self.loop.create_future()
             await self._waiter
@@ -163,6 +171,8 @@ class Answer:
             self._head.set_result(value)
 
     def _deliver(self, item: object) -> None:
+        if self._chunks is None:     # a break before any chunk: the head was whole
+            return
         self._chunks.append(item)
         waiter = self._waiter
         if waiter is not None and not waiter.done():

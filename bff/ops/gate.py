@@ -61,52 +61,60 @@ class Gate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        environ = environ_for(scope)
         try:
-            body = await self._body(scope["headers"], receive)
+            body = await self._body(environ, receive)
         except BffError as refused:
             await _refuse(send, refused)
             return
         if body is None:
             return                                   # the client went away meanwhile
+        if body or "CONTENT_LENGTH" in environ:
+            environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input"] = io.BytesIO(body)
         answer = Answer(asyncio.get_running_loop(), self.stall)
-        self.pool.submit(self._run, environ_for(scope, body), answer)
+        self.pool.submit(self._run, environ, answer)
         await answer.deliver(send, receive)
 
     def close(self) -> None:
         """Stop the worker threads once they are idle."""
         self.pool.close()
 
-    async def _body(self, headers: Iterable[tuple[bytes, bytes]],
-                    receive: Receive) -> bytes | None:
+    async def _body(self, environ: dict[str, Any], receive: Receive) -> bytes | None:
         """Read the whole body within the deadline and size cap (b"" when none is sent)."""
-        length, chunked = None, False
-        for name, value in headers:
-            if name == b"content-length":
-                length = int(value) if value.isdigit() else None
-            elif name == b"transfer-encoding":
-                chunked = True
+        declared = environ.get("CONTENT_LENGTH")
+        chunked = environ.pop("HTTP_TRANSFER_ENCODING", None) is not None
+        length = int(declared) if declared and declared.isdigit() else None
         if not chunked and not length:
             return b""
         if length is not None and length > self.max_body:
             raise PayloadTooLarge(f"The request body must be at most {self.max_body} bytes.")
+        # The deadline cancels this task (a timer handle, cheaper than asyncio.timeout).
+        task, expired = asyncio.current_task(), []
+        assert task is not None
+        timer = asyncio.get_running_loop().call_later(
+            self.body_timeout, lambda: expired.append(task.cancel()))
         parts, size = [], 0
         try:
-            async with asyncio.timeout(self.body_timeout):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        return None
-                    part = message.get("body", b"")
-                    size += len(part)
-                    if size > self.max_body:
-                        raise PayloadTooLarge(
-                            f"The request body must be at most {self.max_body} bytes.")
-                    parts.append(part)
-                    if not message.get("more_body"):
-                        return b"".join(parts)
-        except TimeoutError:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                part = message.get("body", b"")
+                size += len(part)
+                if size > self.max_body:
+                    raise PayloadTooLarge(
+                        f"The request body must be at most {self.max_body} bytes.")
+                parts.append(part)
+                if not message.get("more_body"):
+                    return b"".join(parts)
+        except asyncio.CancelledError:
+            if not expired or task.uncancel():
+                raise                                # cancelled by someone else
             raise RequestTimeout(f"The request body did not arrive within "
                                  f"{self.body_timeout:g} s; send the request again.") from None
+        finally:
+            timer.cancel()
 
     def _run(self, environ: dict, answer: Answer) -> None:
         """Run the app on this (pool) thread and hand its answer to the loop."""
@@ -130,8 +138,12 @@ class Gate:
         answer.relay(head, body)
 
 
-def environ_for(scope: Scope, body: bytes) -> dict[str, Any]:
-    """The WSGI environ of an ASGI HTTP request whose body has been read whole."""
+def environ_for(scope: Scope) -> dict[str, Any]:
+    """The WSGI environ of an ASGI HTTP request (its body is added once it has arrived).
+
+    As granian's WSGI interface builds it: PATH_INFO percent-decoded as Latin-1, repeated
+    headers joined with "," (cookies with ";"); a chunked body is handed over whole.
+    """
     environ = _BASE_ENVIRON.copy()
     raw_path: bytes = scope["raw_path"]
     environ["PATH_INFO"] = (unquote_to_bytes(raw_path) if b"%" in raw_path
@@ -148,10 +160,6 @@ def environ_for(scope: Scope, body: bytes) -> dict[str, Any]:
         if key in environ:
             text = environ[key] + (";" if key == "HTTP_COOKIE" else ",") + text
         environ[key] = text
-    environ.pop("HTTP_TRANSFER_ENCODING", None)       # the body below is whole, not chunked
-    if body or "CONTENT_LENGTH" in environ:
-        environ["CONTENT_LENGTH"] = str(len(body))
-    environ["wsgi.input"] = io.BytesIO(body)
     return environ
 
 

@@ -1,8 +1,9 @@
 """The worker threads of ``craftkit-bff serve``'s gate: the WSGI app runs on these.
 
-A fixed ceiling (CRAFTKIT_THREADS per worker process), threads started as the load needs
-them and then kept, one queue of work. concurrent.futures' ThreadPoolExecutor would do,
-but wraps every call in a Future the gate has no use for (it answers through the loop).
+CRAFTKIT_THREADS threads per worker process, started with the gate (in the worker, after
+the fork), taking work from one queue. concurrent.futures' ThreadPoolExecutor would do,
+but wraps every call in a Future the gate has no use for (it answers through the loop)
+and counts idle threads under a lock on every call.
 """
 
 from __future__ import annotations
@@ -17,26 +18,20 @@ log = logging.getLogger("bff.gate")
 
 
 class Pool:
-    """Up to ``threads`` daemon threads running submitted calls in order of arrival."""
+    """``threads`` daemon threads running submitted calls in order of arrival."""
 
     def __init__(self, threads: int) -> None:
         self.size = threads
         self._work: queue.SimpleQueue[tuple[Callable[..., Any], tuple] | None] = \
             queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self._idle = 0
+        self._threads = [threading.Thread(target=self._serve, daemon=True,
+                                          name=f"craftkit-bff-{n + 1}") for n in range(threads)]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, call: Callable[..., Any], *args: Any) -> None:
-        """Run call(*args) on a pool thread, starting one if none is idle."""
+        """Run call(*args) on the first pool thread free."""
         self._work.put((call, args))
-        if self._idle == 0 and len(self._threads) < self.size:
-            with self._lock:
-                if len(self._threads) < self.size:
-                    thread = threading.Thread(target=self._serve, daemon=True,
-                                              name=f"craftkit-bff-{len(self._threads) + 1}")
-                    self._threads.append(thread)
-                    thread.start()
 
     def close(self) -> None:
         """Let every thread finish what it runs, then end."""
@@ -44,14 +39,8 @@ class Pool:
             self._work.put(None)
 
     def _serve(self) -> None:
-        while True:
-            with self._lock:
-                self._idle += 1
-            item = self._work.get()
-            with self._lock:
-                self._idle -= 1
-            if item is None:
-                return
+        get = self._work.get
+        while (item := get()) is not None:
             call, args = item
             try:
                 call(*args)

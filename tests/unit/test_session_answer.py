@@ -1,8 +1,11 @@
 """What /session and /refresh answer: allow-listed fields and an iframe URL on Craftkit."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bff import create_app
+from bff.errors import UpstreamError
 
 from .support import BASE, expect_provision, post_json, session_payload
 
@@ -89,3 +92,46 @@ def test_an_http_craftkit_may_use_http_iframe_urls(config, upstream):
 def test_unusable_session_fields_are_502(client, upstream, answer):
     response = mint_with(client, upstream, **answer)
     assert response.status_code == 502
+
+
+_SETTINGS = None
+
+
+def _settings():
+    global _SETTINGS
+    if _SETTINGS is None:
+        from bff.config import settings_from
+        _SETTINGS = settings_from({"CRAFTKIT_ADMIN_KEY": "k", "CRAFTKIT_BASE_URL": BASE,
+                                   "CRAFTKIT_IFRAME_ORIGINS": "https://embed.craftkit.test:8443 "
+                                                              "http://plain.craftkit.test"})
+    return _SETTINGS
+
+
+@settings(max_examples=400, deadline=None)
+@given(prefix=st.sampled_from([BASE, BASE + ":443", "https://embed.craftkit.test:8443",
+                               "https://EMBED.craftkit.test:8443", "http://plain.craftkit.test",
+                               "https://user@craftkit.test", "https://craftkit.test.evil",
+                               "https://craftkit.test%2f", ""]),
+       rest=st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S",
+                                                                      "Z", "Cc"]),
+                    max_size=40))
+def test_the_quick_iframe_check_accepts_only_what_the_full_check_accepts(prefix, rest):
+    from bff.api import session_answer
+    url = prefix + rest
+    quick = session_answer._on_allowed_prefix(url, _settings())
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(session_answer, "_on_allowed_prefix", lambda *_: False)
+            full = session_answer.checked_iframe_url(url, _settings()) == url
+    except UpstreamError:
+        full = False
+    assert not quick or full
+
+
+@pytest.mark.parametrize(("url", "quick"), [
+    (BASE + "/embed/builder#token=t", True), ("https://embed.craftkit.test:8443/x", True),
+    ("http://plain.craftkit.test/x", False),          # http only for Craftkit's own scheme
+    (BASE + "#token=t", False), ("https://EMBED.craftkit.test:8443/x", False)])
+def test_the_quick_iframe_check_takes_the_usual_urls(url, quick):
+    from bff.api import session_answer
+    assert session_answer._on_allowed_prefix(url, _settings()) is quick
