@@ -1,4 +1,4 @@
-"""Benchmark craftkit-bff against the upstream alone, its floors, its last release and the reference.
+"""Benchmark craftkit-bff against the upstream, its floors, its last release and the reference.
 
     .venv/bin/python benchmarks/run.py --release /tmp/release-0.2.0 --modes redis,account
                                        [--quick] [--rounds 3] [--scenario NAME ...]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import random
+import os
 import re
 import time
 
@@ -31,12 +31,8 @@ def request_id() -> str:
 
 
 def new_request_id() -> str:
-    """Return 32 random hex digits (a uuid4's worth of randomness, without the object).
-
-    A request id correlates log lines and is no secret (a caller may send its own), so it
-    comes from ``random`` (reseeded in each forked worker), not from a system call.
-    """
-    return f"{random.getrandbits(128):032x}"
+    """Return 32 random hex digits (a uuid4's worth of randomness, without the object)."""
+    return os.urandom(16).hex()
 
 
 def log_request(response: Response, metrics: Metrics) -> Response:

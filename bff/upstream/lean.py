@@ -30,6 +30,7 @@ from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning, MaxRetryError
 from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
+from urllib3.util.wait import wait_for_read
 
 from .budgets import ReadBudget
 from .framing import LeanReply
@@ -130,7 +131,7 @@ class LeanPool:
                 wire = self._idle.pop()
             except IndexError:
                 return self._connect()
-            if not wire.dropped():
+            if not wait_for_read(wire.sock, timeout=0.0):
                 return wire
             wire.sock.close()   # closed by Craftkit while idle (or it sent something unasked)
 

@@ -8,7 +8,6 @@ stretch an answer beyond its time.
 
 from __future__ import annotations
 
-import select
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -23,22 +22,12 @@ _RECV = 65536
 class Wire:
     """One connection's socket and the bytes read from it but not yet consumed."""
 
-    __slots__ = ("sock", "budget", "buffer", "_poller")
+    __slots__ = ("sock", "budget", "buffer")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.budget: ReadBudget | None = None
         self.buffer = b""
-        self._poller = select.poll()
-        self._poller.register(sock, select.POLLIN)
-
-    def dropped(self) -> bool:
-        """Tell whether the idle socket is readable: closed by Craftkit, or unasked data.
-
-        What urllib3 checks before it reuses a pooled connection, with one poll object
-        kept per connection instead of a new one per check.
-        """
-        return bool(self._poller.poll(0))
 
     def recv_into(self, view: memoryview) -> int:
         """Receive into view, waiting at most what the budget has left."""

@@ -271,3 +271,18 @@ def test_verify_false_is_honoured_with_requests_warning(certificates):
         with pytest.warns(InsecureRequestWarning):
             assert outcome(upstream, "GET", "/")[0] == 404
         upstream.close()
+
+
+@pytest.mark.parametrize(("key", "refused"), [("ck_live\r\nX-Injected: 1", True),
+                                              ("ck_live\nX-Injected: 1", True),
+                                              ("ck_live\x00nul", False), ("ck_é", False)])
+def test_a_key_is_sent_or_refused_as_requests_would(monkeypatch, key, refused):
+    def call(upstream):
+        try:
+            upstream.send("GET", "/v1/x", key, "rid-1", label="/v1/x")
+        except BffError as error:
+            return error.status, error.code
+        return "sent"
+    lean, plain, lean_server, plain_server = both_ways(monkeypatch, [ANSWERS["plain"]], call)
+    assert lean == plain == ((502, "craftkit_upstream_error") if refused else "sent")
+    assert (lean_server.requests == plain_server.requests == []) is refused
