@@ -51,11 +51,14 @@ def download(bench) -> dict:
     bench.configure(download_mib=DOWNLOAD_MIB)
     rates: dict[str, list[float]] = {t: [] for t in plan}
     growth: dict[str, list[float]] = {t: [] for t in plan}
+    cpu: dict[str, list[float]] = {t: [] for t in plan}
     complete = {t: True for t in plan}
     for _ in range(max(runs, bench.args.rounds)):
         for target, (url, headers, pids) in plan.items():
+            cpu0 = servers.cpu_seconds(pids)
             with servers.PeakPerWorker(pids) as peak:
                 got = clients.download(url, headers)
+            cpu[target].append((servers.cpu_seconds(pids) - cpu0) * 1000 / DOWNLOAD_MIB)
             complete[target] = complete[target] and got["complete"] and got["status"] == 200
             rates[target].append(got["mib_s"])
             if pids:
@@ -64,6 +67,8 @@ def download(bench) -> dict:
         values = sorted(rates[target])
         entry = {"mib_s": round(values[len(values) // 2], 1),
                  "all_mib_s": [round(r, 1) for r in rates[target]],
+                 "cpu_ms_per_mib": round(sorted(cpu[target])[len(cpu[target]) // 2], 3)
+                 if pids else None,
                  "complete": complete[target],
                  "peak_rss_growth_mib": round(max(growth[target]), 2) if pids else None}
         if target not in ("direct", "relay"):

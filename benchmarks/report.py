@@ -68,6 +68,8 @@ def other_lines(results: dict) -> list[str]:
                 s += f", {e['mib_s'] / direct:.2f}x direct"
             if relay and t not in ("direct", "relay"):
                 s += f", {e['mib_s'] / relay:.2f}x the bare relay"
+            if e.get("cpu_ms_per_mib") is not None:
+                s += f", {e['cpu_ms_per_mib']:.2f} CPU ms/MiB"
             if e.get("peak_rss_growth_mib") is not None:
                 s += f", peak RSS growth per worker +{e['peak_rss_growth_mib']:.1f} MiB"
             if e.get("throttled_rss_growth_mib") is not None:

@@ -1,34 +1,41 @@
-"""One request's answer on its way from a gate thread to the event loop (``bff.ops.gate``).
+"""One request's answer on its way from a gate thread to the browser (``bff.ops.gate``).
 
-The app runs on a pool thread; the loop writes its answer. An answer of up to WHOLE bytes
-goes over in one piece. A longer one is streamed: the thread hands over one chunk, the loop
-gives it to granian (which copies it at once) and only then lets the thread ask the app
-for the next, so the app may fill the same buffer again; granian's own queue of four
-chunks and its backpressure pace the transfer. The loop ends the download when the
-browser has not taken a chunk within the stall limit, or when the app's body breaks off
-(a transfer cut short, never a complete-looking file); when the browser goes away the
-app's body is closed, which releases the upstream connection and the download slot.
+The app runs on a pool thread. An answer of up to WHOLE bytes goes to the event loop in
+one piece, and the loop writes it. A longer one (a download) is streamed: the loop writes
+the head and the first part, then the thread hands each further chunk to granian itself.
+granian's ASGI ``send`` copies a message's body before it returns and may be called from
+any thread (it is Rust, behind its own locks); when its queue of four chunks is full it
+returns a future the thread watches, so the browser's pace paces the app, and a browser
+that has taken nothing for the stall limit ends the download. Handing chunks over through
+the loop instead cost a round trip between threads per chunk: a fifth of the relay's rate.
+
+The loop learns how the stream ended: whole (it returns), broken off or stalled (it
+raises, and granian cuts the connection: a transfer cut short, never a complete-looking
+file), or the browser gone (the thread stops, which closes the app's body, releasing the
+upstream connection and the download slot).
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from typing import Any
 
 log = logging.getLogger("bff.gate")
 
 WHOLE = 64 * 1024
+# How often a thread looks whether granian has taken a chunk it could not queue at once.
+POLL = 0.0001
 Head = tuple[int, list[tuple[bytes, bytes]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Send = Callable[[MutableMapping[str, Any]], Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-_END, _BROKEN = object(), object()
 _INTERNAL = (500, [(b"content-type", b"application/json"), (b"cache-control", b"no-store")])
 _INTERNAL_BODY = (b'{"error": "internal_error", "message": "The BFF failed unexpectedly; '
                   b'try again, and report it if it persists."}')
+_ENDED, _BROKEN, _STALLED = "ended", "broke off before its end", "stalled"
 
 
 class DownloadAborted(Exception):
@@ -36,18 +43,17 @@ class DownloadAborted(Exception):
 
 
 class Answer:
-    """The hand-over of one answer: a head, then a whole body or a stream of chunks."""
+    """The hand-over of one answer: its head (and whole body), then a stream if long."""
 
-    __slots__ = ("loop", "stall", "started", "_head", "_chunks", "_waiter", "_taken", "_gone")
+    __slots__ = ("loop", "stall", "started", "_head", "_end", "_streaming", "_send", "_gone")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, stall: float) -> None:
         self.loop, self.stall = loop, stall
         self.started = False                   # the head has been handed to the loop
-        self._head: asyncio.Future = loop.create_future()
-        # Made only for a streamed answer (most are whole), before the head is handed over.
-        self._chunks: collections.deque[object] | None = None
-        self._waiter: asyncio.Future | None = None
-        self._taken: threading.Semaphore | None = None   # the loop passed a chunk on
+        self._head: asyncio.Future | None = loop.create_future()
+        self._end: asyncio.Future | None = None            # how a stream ended
+        self._streaming = threading.Event()    # the loop wrote the head: stream on
+        self._send: Send | None = None
         self._gone = False                     # the loop gave up: stop reading the body
 
     # -- on the pool thread ---------------------------------------------------------------
@@ -57,46 +63,57 @@ class Answer:
         self._post(self._set_head, (*head, False))
 
     def relay(self, head: list[Head], body: Iterable[bytes]) -> None:
-        """Pass the app's answer on: whole if short, else chunk by chunk; close the body."""
+        """Pass the app's answer on: whole if short, else streamed; close the app's body."""
         try:
             chunks = iter(body)
-            held, size, streaming = [], 0, False
-            for chunk in chunks:
-                held.append(chunk if type(chunk) is bytes else bytes(chunk))
-                size += len(chunk)
-                if size >= WHOLE:
-                    streaming = True
-                    break
+            first, streaming = _first_part(chunks)
             if not head:
                 raise RuntimeError("the app answered without calling start_response")
-            if streaming:
-                self._chunks, self._taken = collections.deque(), threading.Semaphore(0)
             self.started = True
-            self._post(self._set_head, (*head[0], b"".join(held), streaming))
+            self._post(self._set_head, (*head[0], first, streaming))
+            del first
             if streaming:
-                self._stream(chunks)
+                self._post_end(self._stream(chunks))
         except Exception as error:
             log.warning("answer broken off: %s: %s", type(error).__name__, error)
-            if self.started:
-                self._post(self._deliver, _BROKEN)
-            else:
+            if not self.started:
                 self.fail_before_start((*_INTERNAL, _INTERNAL_BODY))
+            elif self._end is not None:
+                self._post_end(_BROKEN)
         finally:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
 
-    def _stream(self, chunks: Iterator[bytes]) -> None:
+    def _stream(self, chunks: Iterator[bytes]) -> str | None:
+        """Send the remaining chunks from this thread; return how the stream ended."""
+        if not self._streaming.wait(self.stall + 5) or self._gone:
+            return None
+        send = self._send
+        assert send is not None
         for chunk in chunks:
+            if self._gone:
+                return None
             if not chunk:
                 continue
-            self._post(self._deliver, chunk)
-            # The loop releases this once granian has copied the chunk; well past the
-            # stall limit it has given up (and released it too).
-            assert self._taken is not None
-            if not self._taken.acquire(timeout=self.stall + 5) or self._gone:
-                return
-        self._post(self._deliver, _END)
+            sent = send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if asyncio.isfuture(sent) and not sent.done():     # granian's queue is full
+                deadline = time.monotonic() + self.stall
+                while not sent.done():
+                    if self._gone:
+                        return None
+                    if time.monotonic() > deadline:
+                        sent.cancel()
+                        return _STALLED
+                    time.sleep(POLL)
+        if self._gone:
+            return None
+        send({"type": "http.response.body", "body": b""})
+        return _ENDED
+
+    def _post_end(self, how: str | None) -> None:
+        if how is not None:
+            self._post(_resolve, (self._end, how))
 
     def _post(self, call: Callable[[Any], None], value: Any) -> None:
         try:
@@ -106,77 +123,50 @@ class Answer:
 
     # -- on the event loop ---------------------------------------------------------------
     async def deliver(self, send: Send, receive: Receive) -> None:
-        """Write the answer as the pool thread hands it over."""
+        """Write the head (and a whole body); for a stream, wait for the thread to end it."""
+        assert self._head is not None
         status, headers, body, streaming = await self._head
+        self._head = None
         await send({"type": "http.response.start", "status": status, "headers": headers})
         if not streaming:
             await send({"type": "http.response.body", "body": body})
             return
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+        del body
         left = asyncio.ensure_future(_disconnected(receive))
         try:
-            if await self._pass_on(send, body, left, taken=False):
-                while True:
-                    item = await self._next()
-                    if item is _END:
-                        await send({"type": "http.response.body", "body": b""})
-                        return
-                    if item is _BROKEN:
-                        raise DownloadAborted("the answer broke off before its end")
-                    if not await self._pass_on(send, item, left):   # type: ignore[arg-type]
-                        return
+            self._send, self._end = send, self.loop.create_future()
+            self._streaming.set()
+            await asyncio.wait({self._end, left}, return_when=asyncio.FIRST_COMPLETED)
+            if self._end.done() and self._end.result() != _ENDED:
+                raise DownloadAborted(f"the answer {self._end.result()}" if self._end.result()
+                                      == _BROKEN else
+                                      f"the browser took no data for {self.stall:g} s")
         finally:
             self._gone = True
-            assert self._taken is not None
-            self._taken.release()
+            self._streaming.set()
             left.cancel()
 
-    async def _pass_on(self, send: Send, chunk: bytes, left: asyncio.Future,
-                       taken: bool = True) -> bool:
-        """Give granian one chunk within the stall limit; False if the browser has gone.
-
-        :param taken: tell the pool thread once the chunk is copied (it waits to reuse it).
-        """
-        if left.done():
-            return False
-        sent = send({"type": "http.response.body", "body": chunk, "more_body": True})
-        if asyncio.iscoroutine(sent):       # not granian: copied only once awaited
-            await self._within_stall(sent)
-            if taken and self._taken is not None:
-                self._taken.release()
-            return True
-        if taken and self._taken is not None:
-            self._taken.release()           # granian copied the chunk in send() itself
-        if asyncio.isfuture(sent) and not sent.done():
-            await self._within_stall(sent)
-        else:
-            await sent
-        return True
-
-    async def _within_stall(self, pending: Awaitable[None]) -> None:
-        try:
-            async with asyncio.timeout(self.stall):
-                await pending
-        except TimeoutError:
-            raise DownloadAborted(f"the browser took no data for {self.stall:g} s") from None
-
-    async def _next(self) -> object:
-        assert self._chunks is not None
-        while not self._chunks:
-            self._waiter = self.loop.create_future()
-            await self._waiter
-        return self._chunks.popleft()
-
     def _set_head(self, value: tuple) -> None:
-        if not self._head.done():
+        if self._head is not None and not self._head.done():
             self._head.set_result(value)
 
-    def _deliver(self, item: object) -> None:
-        if self._chunks is None:     # a break before any chunk: the head was whole
-            return
-        self._chunks.append(item)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+
+def _first_part(chunks: Iterator[bytes]) -> tuple[bytes, bool]:
+    """Read the app's body up to WHOLE bytes: (those bytes, whether more may follow)."""
+    held, size = [], 0
+    for chunk in chunks:
+        held.append(chunk if type(chunk) is bytes else bytes(chunk))
+        size += len(chunk)
+        if size >= WHOLE:
+            return b"".join(held), True
+    return b"".join(held), False
+
+
+def _resolve(pair: tuple[asyncio.Future | None, str]) -> None:
+    future, value = pair
+    if future is not None and not future.done():
+        future.set_result(value)
 
 
 async def _disconnected(receive: Receive) -> None:

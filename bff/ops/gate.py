@@ -6,11 +6,11 @@ sending a body a byte at a time hold every thread of a worker. The gate runs und
 granian's ASGI interface instead. It gathers each body on the worker's event loop, where
 waiting holds no thread: at most CRAFTKIT_MAX_BODY bytes (413 at once beyond that), whole
 within CRAFTKIT_BODY_TIMEOUT seconds (else 408). Only then does the WSGI app run, on one
-of the worker's CRAFTKIT_THREADS threads (``pool``), and its answer goes back through the
-loop (``answers``): a body of up to 64 KiB at once, a longer one chunk by chunk under
-granian's backpressure, each chunk copied by granian before the app is asked for the next
-(the download relay reuses one buffer), and a download ended when the browser has not
-taken a chunk for CRAFTKIT_DOWNLOAD_STALL seconds.
+of the worker's CRAFTKIT_THREADS threads (``pool``). Its answer (``answers``) goes back
+through the loop when it is short; a download's chunks go from the thread to granian
+directly, each copied by granian before the app is asked for the next (the relay reuses
+one buffer), under granian's backpressure, and a download whose browser has taken nothing
+for CRAFTKIT_DOWNLOAD_STALL seconds is ended.
 
 Why hand-written: asgiref's WsgiToAsgi runs a WSGI app under ASGI with the body buffered,
 but with no deadline or size cap, and sends each chunk through a thread hop of its own;

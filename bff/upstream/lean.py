@@ -159,7 +159,7 @@ class LeanPool:
             warnings.warn(f"Unverified HTTPS request is being made to host '{self.host}'.",
                           InsecureRequestWarning, stacklevel=4)
         try:
-            wire.sock.settimeout(self._connect_timeout)
+            wire.settimeout(self._connect_timeout)
             wire.sock.sendall(data)
             wire.budget = budget
             head = read_head(wire)

@@ -3,7 +3,7 @@
 The lean transport (``lean``) reads every answer through a ``Wire``: ``head`` takes the
 status line and headers from its buffer, ``framing`` the body. Every wait for the socket
 is charged to the answer's ``ReadBudget`` (``budgets``), so neither a stall nor a drip can
-stretch an answer beyond its time.
+stretch an answer beyond its time (by more than a tenth of what was left: see ``_timed``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ _RECV = 65536
 class Wire:
     """One connection's socket and the bytes read from it but not yet consumed."""
 
-    __slots__ = ("sock", "budget", "buffer")
+    __slots__ = ("sock", "budget", "buffer", "_timeout")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.budget: ReadBudget | None = None
         self.buffer = b""
+        self._timeout = sock.gettimeout() or 0.0
 
     def recv_into(self, view: memoryview) -> int:
         """Receive into view, waiting at most what the budget has left."""
@@ -40,11 +41,21 @@ class Wire:
             self.buffer = self.buffer + data if self.buffer else data
         return bool(data)
 
+    def settimeout(self, seconds: float) -> None:
+        """Set the socket's timeout (each change is a system call: skip a repeat)."""
+        if seconds != self._timeout:
+            self.sock.settimeout(seconds)
+            self._timeout = seconds
+
     def _timed(self, receive: Callable[[Any], Any], arg: Any) -> Any:
         budget = self.budget
         if budget is None:
             return receive(arg)
-        self.sock.settimeout(budget.allowance())
+        allowance = budget.allowance()
+        # A read may wait up to a tenth longer than the budget has left, so that a stream
+        # renewing its budget sets the timeout once per renewal, not once per read.
+        if not 0.9 * self._timeout <= allowance <= self._timeout:
+            self.settimeout(allowance)
         started, received = budget.clock(), None
         try:
             received = receive(arg)

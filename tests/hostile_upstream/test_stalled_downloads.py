@@ -76,3 +76,26 @@ def test_a_stalled_download_is_ended_and_its_slot_freed(server, craftkit):
         pass
     sock.close()
     assert 0 < received < SIZE
+
+
+class Patterned:
+    """A PDF whose every 256 KiB differs from the next, so a reused buffer would show."""
+
+    size = 40 * 1024 * 1024
+
+    def __iter__(self):
+        block = 256 * 1024
+        for n in range(self.size // block):
+            data = bytes([n % 251]) * block
+            yield b"%PDF-1.4\n" + data[9:] if n == 0 else data
+
+
+def test_a_download_through_the_server_arrives_byte_for_byte(server, craftkit):
+    craftkit.answer(DOWNLOAD, Answer(200, [("Content-Type", "application/pdf"),
+                                           ("Content-Length", str(Patterned.size))],
+                                     Patterned(), length=False))
+    expected = b"".join(Patterned())
+    got = requests.get(server + "/api/craftkit/renders/r1/download", headers=auth(),
+                       timeout=30)
+    assert (got.status_code, len(got.content)) == (200, len(expected))
+    assert got.content == expected

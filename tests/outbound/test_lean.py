@@ -130,7 +130,9 @@ ANSWERS = {
                               + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
     "gzip nobody asked for": b"HTTP/1.1 200 OK\r\n" + JSON
                              + b"Content-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}",
-    "a 503": b"HTTP/1.1 503 Busy\r\n" + JSON + b"Content-Length: 2\r\n\r\n{}",
+    # Announced: the double closes after each answer, and a retry must not race that.
+    "a 503": b"HTTP/1.1 503 Busy\r\nConnection: close\r\n" + JSON
+             + b"Content-Length: 2\r\n\r\n{}",
 }
 
 

@@ -59,6 +59,25 @@ def closes(relay: Relay, within: float = 2.0) -> bool:
     return relay.closed
 
 
+class Sent:
+    """What granian's send returns once it has queued a message: done at once."""
+
+    def __await__(self):
+        return iter(())
+
+
+class Queued:
+    """What granian's send returns when its queue is full: a future that never completes."""
+
+    _asyncio_future_blocking = False
+
+    def done(self):
+        return False
+
+    def cancel(self):
+        return True
+
+
 def call(gate, request, body_parts=(), *, gap=0.0, send_stalls_after=None):
     """Run one request through the gate; return (status, headers, body, sent messages)."""
     async def run():
@@ -72,12 +91,13 @@ def call(gate, request, body_parts=(), *, gap=0.0, send_stalls_after=None):
                 return {"type": "http.request", "body": part, "more_body": bool(parts)}
             await asyncio.sleep(3600)               # the browser stays
 
-        async def send(message):
-            # A server is done with a message once send() returns: keep a copy of it.
+        def send(message):
+            # As granian's: the body is copied before send() returns (from any thread).
             sent.append({**message, "body": bytes(message["body"])} if "body" in message
                         else message)
             if send_stalls_after is not None and len(sent) > send_stalls_after:
-                await asyncio.sleep(3600)           # the browser stopped reading
+                return Queued()                     # the browser stopped reading
+            return Sent()
 
         await gate(request, receive, send)
         return sent
