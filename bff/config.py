@@ -161,6 +161,10 @@ class Settings:
     registry_timeout: float = setting(
         "CRAFTKIT_REGISTRY_TIMEOUT", 5, p.number(0.1), "seconds to connect to the registry "
         "or run one statement there")
+    registry_poll: float = setting(
+        "CRAFTKIT_REGISTRY_POLL", 2, p.number(0.1), "seconds between a process's reads of "
+        "the orgs deprovisioned in the tenant registry: each process refuses such an org "
+        "within about this long, whatever keys it holds")
     registry_pool_size: int = setting(
         "CRAFTKIT_REGISTRY_POOL_SIZE", 4, p.integer(1),
         "PostgreSQL connections kept per process (as many again may open under load)")

@@ -17,13 +17,14 @@ if redis.call('strlen', KEYS[1]) > tonumber(ARGV[1]) then return -2 end
 return redis.call('get', KEYS[1])
 """
 
-# KEYS[1] entry; ARGV[1] value, ARGV[2] tombstone kind byte, ARGV[3] TTL in ms.
-# Never put a key over a tombstone (one with an expiry no longer than an entry's own).
+# KEYS[1] entry; ARGV[1] value, ARGV[2] tombstone kind byte, ARGV[3] TTL in ms, ARGV[4]
+# the longest TTL an entry gets. Never put a key over a tombstone (one that expires within
+# that longest TTL: a BFF's; one without expiry is a writer's, and no tombstone).
 SET_UNLESS_TOMBSTONE = """
 if redis.call('type', KEYS[1])['ok'] == 'string'
     and redis.call('getrange', KEYS[1], 0, 0) == ARGV[2] then
   local left = redis.call('pttl', KEYS[1])
-  if left >= 0 and left <= tonumber(ARGV[3]) then return 0 end
+  if left >= 0 and left <= tonumber(ARGV[4]) then return 0 end
 end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1

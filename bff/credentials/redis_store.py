@@ -120,9 +120,11 @@ class RedisKeyStore:
         with self._guard:
             self._copies[org_id] = (key, self._timer())
         sealed = self._envelope.seal(org_id, key)
-        ttl_ms = max(1, int(self._ttl * 1000 * (1 - JITTER * random.random())))
+        longest_ms = max(1, int(self._ttl * 1000))
+        ttl_ms = max(1, int(longest_ms * (1 - JITTER * random.random())))
         stored = self._link.call("set", lambda client: self._set_unless_tombstone(
-            keys=[KEY_PREFIX + org_id], args=[sealed, TOMBSTONE, ttl_ms], client=client))
+            keys=[KEY_PREFIX + org_id], args=[sealed, TOMBSTONE, ttl_ms, longest_ms],
+            client=client))
         if stored == 0:
             log.warning("did not store a key for org %s: it was deprovisioned meanwhile",
                         printable(org_id))

@@ -66,6 +66,21 @@ class Registry:
             rows = connection.execute(sa.select(T).order_by(T.c.org_id)).mappings().all()
         return [Tenant.from_row(row) for row in rows]
 
+    def now(self) -> float:
+        """Return the registry's time (what lease and row times are measured against)."""
+        return self.clock()
+
+    def changes(self, since: float | None) -> tuple[float, list[tuple[str, str]]]:
+        """Return the registry's time and (org id, state) of the rows updated at or after
+        since; with since None, of every deprovisioned row."""
+        with self.transaction() as connection:
+            now = self.clock()
+            query = sa.select(T.c.org_id, T.c.state)
+            query = (query.where(T.c.state == DEPROVISIONED) if since is None
+                     else query.where(T.c.updated_at >= since))
+            rows = connection.execute(query).all()
+        return now, [(org_id, state) for org_id, state in rows]
+
     def reserve(self, org_id: str, org_name: str, strategy: str, owner: str,
                 lease: float) -> bool:
         """Insert the org's row, leased to owner; False if it already has one."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..credentials import TenantProvisioner, validate_org_id
 from ..credentials.account_api import AccountApi
+from ..credentials.stores import forbid_org
 from ..errors import BffError
 from ..extension import command_state
 from ..registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
@@ -118,8 +119,9 @@ class Tenants:
                     self._account_api().delete(tenant.project_id)
                 self.registry.update_leased(
                     org_id, owner, state=DEPROVISIONED, key_sealed=None, key_id=None,
-                    deprovisioned_at=self.registry.clock())
-        self.state.keys.store.delete(org_id)
+                    deprovisioned_at=self.registry.now())
+        # After the row: a provision in flight re-reads the row, or meets the tombstone.
+        forbid_org(self.state.keys.store, org_id)
         return self.show(org_id)
 
     def rotate_key(self, org_id: str) -> Tenant:

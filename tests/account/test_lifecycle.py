@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -73,8 +74,19 @@ def test_deprovision_needs_yes_deletes_upstream_and_the_bff_refuses_the_org(
         assert refused.json()["error"] == "tenant_deprovisioned"
         assert emulator.projects(marker_for("acme")) == []
         assert as_json(cli, "tenants", "provision", "acme")["state"] == "keyed"
-        assert mint(url).status_code == 200
+        # Running processes learn of the revival as of a deprovision: within
+        # CRAFTKIT_REGISTRY_POLL (2 s).
+        assert eventually(lambda: mint(url).status_code == 200, within=5)
     assert len(emulator.projects(marker_for("acme"))) == 1
+
+
+def eventually(check, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def test_rotate_key_mints_a_new_key_for_the_same_project(cli, emulator, make_app):
