@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import Settings
 from ..credentials.account_api import AccountApi
 from ..credentials.admin_api import AdminApi
 from ..errors import BffError
@@ -40,6 +41,30 @@ def check_account_key(report: Report, api: AccountApi) -> None:
         report.fail("account key", f"Craftkit answered {status}", "retry later")
     else:
         report.ok("account key", "accepted (listed projects, nothing changed)")
+
+
+# A cache key shorter than this is guessable; the registry secret has the same floor.
+MIN_CACHE_KEY = 16
+
+
+def check_key_store_secret(report: Report, settings: Settings) -> None:
+    """Report what the Redis key store's entries are sealed under (never an empty secret)."""
+    if not settings.cache_url:
+        report.skip("key store secret", "keys stay in each process (CRAFTKIT_CACHE_URL unset)")
+        return
+    if not settings.cache_secret:
+        report.fail("key store secret", "Redis entries would be sealed under an empty secret",
+                    "set CRAFTKIT_CACHE_KEY (e.g. `openssl rand -hex 32`) on every host")
+    elif settings.cache_key and len(settings.cache_key) < MIN_CACHE_KEY:
+        report.fail("key store secret", f"CRAFTKIT_CACHE_KEY is shorter than {MIN_CACHE_KEY} "
+                    "characters: anyone who can read Redis could guess it",
+                    "set a long random CRAFTKIT_CACHE_KEY (e.g. `openssl rand -hex 32`)")
+    elif settings.cache_key:
+        report.ok("key store secret", "Redis entries are sealed under CRAFTKIT_CACHE_KEY")
+    else:
+        source = "CRAFTKIT_ADMIN_KEY" if settings.admin_key else "CRAFTKIT_ACCOUNT_KEY"
+        report.ok("key store secret", f"Redis entries are sealed under a key derived from "
+                  f"{source} (set CRAFTKIT_CACHE_KEY to rotate them apart from it)")
 
 
 def check_registry(report: Report, state: BffState) -> None:
