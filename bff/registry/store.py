@@ -158,6 +158,18 @@ class Registry:
             return False
         return True
 
+    def insert(self, org_id: str, org_name: str, strategy: str, **values: Any) -> bool:
+        """Insert the org's row; False (nothing changed) if it already has one."""
+        now = self.clock()
+        try:
+            with self.transaction() as connection:
+                connection.execute(T.insert().values(
+                    org_id=org_id, org_name=org_name, strategy=strategy, created_at=now,
+                    updated_at=now, **values))
+        except exc.IntegrityError:
+            return False
+        return True
+
     def rename(self, org_id: str, org_name: str) -> bool:
         """Change the org's display name in the registry."""
         return self._update(T.c.org_id == org_id, org_name=org_name)
