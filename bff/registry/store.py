@@ -19,7 +19,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from ..config import ConfigError
-from ..errors import RegistrySecretMismatch, RegistryUnavailable
+from ..errors import RegistryRefusedValue, RegistrySecretMismatch, RegistryUnavailable
 from . import schema
 from .crypto import CHECK_CONTEXT, CHECK_TEXT, RowCipher, RowUnreadable
 from .records import DEPROVISIONED, RESERVED, Tenant
@@ -252,10 +252,21 @@ class Registry:
             yield
         except exc.IntegrityError:
             raise
+        except exc.DataError as error:
+            # A value the database refuses (too long, a NUL): it would be refused for ever.
+            log.error("the tenant registry refused a value (%s)", type(error.orig).__name__)
+            raise RegistryRefusedValue() from error
         except (exc.DBAPIError, exc.TimeoutError) as error:
             cause = type(getattr(error, "orig", None) or error).__name__
             log.warning("tenant registry unavailable (%s)", cause)
             raise RegistryUnavailable() from error
+        except (UnicodeEncodeError, exc.StatementError) as error:
+            # Raised before the database saw anything: text the driver cannot encode.
+            cause = getattr(error, "orig", error)
+            if not isinstance(cause, UnicodeEncodeError):
+                raise
+            log.error("the tenant registry could not store a value (%s)", type(cause).__name__)
+            raise RegistryRefusedValue() from error
 
 
 def _context(org_id: str, project_id: str) -> str:

@@ -21,6 +21,7 @@ from ..credentials.account_api import AccountApi
 from ..credentials.stores import forbid_org
 from ..errors import BffError
 from ..extension import command_state
+from ..identity import display_text
 from ..registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
 from ..state import BffState
 from .reconcile import Finding, reconcile
@@ -85,6 +86,7 @@ class Tenants:
         from Craftkit's answer to the (idempotent) provision call and kept nowhere.
         """
         org_id = _org(org_id)
+        name = display_text(name) if name else None
         if self.state.registry is None and self.state.admin_api is not None:
             record = self.state.admin_api.provision(org_id, name or org_id)
             self.state.keys.store.delete(org_id)
@@ -105,6 +107,7 @@ class Tenants:
         tenant = self.show(org_id)
         if not name.strip() or len(name) > 200:
             raise OperatorError("The name must be 1 to 200 characters.")
+        name = display_text(name) or org_id
         if self.account_mode and tenant.project_id and tenant.state != DEPROVISIONED:
             self._account_api().rename(org_id, tenant.project_id, name)
         self.registry.rename(org_id, name)

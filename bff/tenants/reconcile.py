@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 
 from ..credentials.account_api import AccountApi
 from ..credentials.stores import KeyStore
+from ..identity import display_text
 from ..registry import CREATED, DEPROVISIONED, Registry, Tenant
 from ..registry.naming import (
     display_name,
@@ -130,7 +131,8 @@ class _Repair:
                              "an org the registry does not know; not adopted (ambiguous)")
                     for p in group]
         if self.fix:
-            adopted = self.registry.insert(org_id, display_name(first["name"]), "account",
+            name = display_text(display_name(first["name"])) or org_id
+            adopted = self.registry.insert(org_id, name, "account",
                                            state=CREATED, project_id=first["id"],
                                            project_slug=first.get("slug"))
             action = (f"adopted for org {org_id!r}; its key is minted on its next request"
