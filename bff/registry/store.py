@@ -262,7 +262,7 @@ class Registry:
             raise RegistryUnavailable() from error
         except (UnicodeEncodeError, exc.StatementError) as error:
             # Raised before the database saw anything: text the driver cannot encode.
-            cause = getattr(error, "orig", error)
+            cause = error.orig if isinstance(error, exc.StatementError) else error
             if not isinstance(cause, UnicodeEncodeError):
                 raise
             log.error("the tenant registry could not store a value (%s)", type(cause).__name__)
