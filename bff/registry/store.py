@@ -262,10 +262,11 @@ class Registry:
             raise RegistryUnavailable() from error
         except (UnicodeEncodeError, exc.StatementError) as error:
             # Raised before the database saw anything: text the driver cannot encode.
-            cause = error.orig if isinstance(error, exc.StatementError) else error
-            if not isinstance(cause, UnicodeEncodeError):
+            original = error.orig if isinstance(error, exc.StatementError) else error
+            if not isinstance(original, UnicodeEncodeError):
                 raise
-            log.error("the tenant registry could not store a value (%s)", type(cause).__name__)
+            log.error("the tenant registry could not store a value (%s)",
+                      type(original).__name__)
             raise RegistryRefusedValue() from error
 
 
