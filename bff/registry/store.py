@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..config import ConfigError
 from ..errors import RegistryRefusedValue, RegistrySecretMismatch, RegistryUnavailable
+from ..ops.requestlog import printable
 from . import schema
 from .crypto import CHECK_CONTEXT, CHECK_TEXT, RowCipher, RowUnreadable
 from .records import DEPROVISIONED, RESERVED, Tenant
@@ -131,7 +132,7 @@ class Registry:
                 self.release(org_id, owner)
             except RegistryUnavailable:
                 log.warning("could not give back the lease of org %s; it expires on its own",
-                            org_id)
+                            printable(org_id))
 
     def revive(self, org_id: str, org_name: str, owner: str, lease: float) -> bool:
         """Turn a deprovisioned row back into a fresh reservation leased to owner."""
