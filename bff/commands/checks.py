@@ -6,6 +6,7 @@ from ..config import Settings
 from ..credentials.account_api import AccountApi
 from ..credentials.admin_api import AdminApi
 from ..errors import BffError
+from ..ops.requestlog import printable
 from ..registry import Registry, RowUnreadable, Tenant, shown_url
 from ..state import BffState
 from .report import Report
@@ -82,10 +83,18 @@ def check_registry(report: Report, state: BffState) -> None:
                     "check CRAFTKIT_REGISTRY_URL and that the database is up")
         return
     unreadable = [t.org_id for t in tenants if t.key_sealed and not _opens(registry, t)]
+    tampered = [t.org_id for t in tenants if not registry.intact(t)]
+    if tampered:
+        report.fail("registry", f"{len(tampered)} row(s) fail their seal (changed outside "
+                    "craftkit-bff, or sealed under another secret): orgs "
+                    f"{', '.join(map(printable, tampered[:10]))}; they are not served",
+                    "restore them from a backup taken with this secret, or deprovision and "
+                    "provision them again (`craftkit-bff tenants`)")
+        return
     if unreadable:
         report.fail("registry", f"{len(unreadable)} row(s) cannot be decrypted with "
                     "CRAFTKIT_REGISTRY_SECRET (nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS): "
-                    f"orgs {', '.join(unreadable[:10])}",
+                    f"orgs {', '.join(map(printable, unreadable[:10]))}",
                     "set CRAFTKIT_REGISTRY_SECRET (or _PREVIOUS, during a rotation) to the "
                     "secret these rows were written with, then run `craftkit-bff tenants "
                     "reencrypt`")
@@ -96,6 +105,10 @@ def check_registry(report: Report, state: BffState) -> None:
     report.ok("registry", f"{where}: {len(tenants)} org(s), every key decrypts"
               + (f"; {stale} still under the previous secret (run `craftkit-bff tenants "
                  "reencrypt`)" if stale else ""))
+    if cipher is None:
+        report.detail("rows are not sealed: set CRAFTKIT_REGISTRY_SECRET so that a change made "
+                      "to the database behind craftkit-bff's back (a deprovisioned org's state, "
+                      "say) is refused")
 
 
 def _opens(registry: Registry, tenant: Tenant) -> bool:

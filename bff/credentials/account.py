@@ -95,7 +95,7 @@ class AccountProvisioner:
                 key = self._open(tenant)
                 if rejected_key is None or not hmac.compare_digest(key, rejected_key):
                     return key
-            if (not tenant.leased_by_other(owner, self._clock())
+            if (not tenant.leased_by_other(owner, self.registry.now())
                     and self.registry.claim(org_id, owner, self._lease)):
                 return self._finish(org_id, org_name, owner, rejected_key)
             if self._clock() >= deadline:
@@ -127,13 +127,14 @@ class AccountProvisioner:
         project = None
         if tenant.create_sent_at is not None:
             project = self._find(tenant.org_name, org_id, tenant.create_tag)
-            if project is None and self._clock() - tenant.create_sent_at < self._grace:
+            if (project is None
+                    and self.registry.now() - tenant.create_sent_at < self._grace):
                 # The earlier create may still be under way upstream: creating now could
                 # make a second project, so wait until it must have landed or failed.
                 raise ProvisionPending()
         if project is None:
             tag = new_tag()
-            self._update(org_id, owner, create_sent_at=self._clock(), create_tag=tag)
+            self._update(org_id, owner, create_sent_at=self.registry.now(), create_tag=tag)
             self.on_step("create_sent")
             project = self._send_create(org_id, tenant.org_name, tag)
         self.on_step("project_created")
@@ -180,10 +181,10 @@ class AccountProvisioner:
         if not isinstance(key, str) or not _KEY.fullmatch(key):
             raise ProvisionFailed()
         self.on_step("key_minted")
-        sealed = self.registry.seal_key(tenant.org_id, project_id, key)
         raw_id = minted.get("id")
         key_id = raw_id if isinstance(raw_id, str) and PLAIN.fullmatch(raw_id) else None
-        self._update(tenant.org_id, owner, state=KEYED, key_sealed=sealed, key_id=key_id,
+        # The registry seals the key for the row's next generation (registry/integrity.py).
+        self._update(tenant.org_id, owner, state=KEYED, key=key, key_id=key_id,
                      lease_owner=None, lease_until=None)
         self.on_step("key_recorded")
         return key

@@ -121,7 +121,7 @@ class Tenants:
                 if self.account_mode and tenant.project_id:
                     self._account_api().delete(tenant.project_id)
                 self.registry.update_leased(
-                    org_id, owner, state=DEPROVISIONED, key_sealed=None, key_id=None,
+                    org_id, owner, state=DEPROVISIONED, key=None, key_id=None,
                     deprovisioned_at=self.registry.now())
         # After the row: a provision in flight re-reads the row, or meets the tombstone.
         forbid_org(self.state.keys.store, org_id)
@@ -153,7 +153,7 @@ class Tenants:
                          lease=self.state.settings.registry_lease)
 
     def reencrypt(self) -> Reencrypted:
-        """Re-seal every key under CRAFTKIT_REGISTRY_SECRET (after setting _PREVIOUS)."""
+        """Re-seal every key and row under CRAFTKIT_REGISTRY_SECRET (after setting _PREVIOUS)."""
         cipher = self.registry.cipher
         if cipher is None:
             raise OperatorError("CRAFTKIT_REGISTRY_SECRET is not set.")
@@ -162,12 +162,9 @@ class Tenants:
             if tenant.key_sealed is None or cipher.is_current(tenant.key_sealed):
                 continue
             try:
-                key = self.registry.open_key(tenant)
+                rewritten += self.registry.reseal(tenant)
             except RowUnreadable:
                 unreadable.append(tenant.org_id)
-                continue
-            fresh = self.registry.seal_key(tenant.org_id, tenant.project_id or "", key)
-            rewritten += self.registry.swap_sealed(tenant.org_id, tenant.key_sealed, fresh)
         if not unreadable:
             self.registry.write_key_check()
         return Reencrypted(rewritten, unreadable)

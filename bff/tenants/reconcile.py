@@ -176,8 +176,7 @@ class _Repair:
 
     def _point(self, org_id: str, owner: str, project: dict) -> None:
         self.registry.update_leased(org_id, owner, state=CREATED, project_id=project["id"],
-                                    project_slug=project.get("slug"), key_sealed=None,
-                                    key_id=None)
+                                    project_slug=project.get("slug"), key=None, key_id=None)
 
     def _leased(self, org_id: str) -> AbstractContextManager[str | None]:
         return self.registry.lease(org_id, self.lease)
