@@ -21,8 +21,6 @@ from typing import Protocol, runtime_checkable
 
 from flask import g, session
 
-from ..state import bff_state
-
 SESSION_KEY = "craftkit_identity"
 MAX_ID_LENGTH = 200
 MAX_NAME_LENGTH = 200  # the registry's org_name column
@@ -155,8 +153,8 @@ class SessionIdentityLoader:
 session_identity_loader = SessionIdentityLoader()
 
 
-def current_identity() -> Identity | None:
-    """Return the caller's identity (loaded once per request), or None."""
+def current_identity(loader: IdentityLoader) -> Identity | None:
+    """Return the caller's identity as loader sees it (loaded once per request), or None."""
     if "craftkit_identity" not in g:
-        g.craftkit_identity = bff_state().identity_loader()
+        g.craftkit_identity = loader()
     return g.craftkit_identity
