@@ -75,7 +75,7 @@ class Registry:
             row = connection.execute(sa.select(T).where(T.c.org_id == org_id)).mappings().first()
         if row is None:
             return None
-        if verify and self.cipher is not None and not row_intact(self.cipher, dict(row)):
+        if verify and not self.intact_row(dict(row)):
             log.error("the registry row of org %s fails its seal: changed outside craftkit-bff, "
                       "or sealed under another secret", printable(org_id))
             raise RegistrySecretMismatch()
@@ -89,7 +89,11 @@ class Registry:
 
     def intact(self, tenant: Tenant) -> bool:
         """Tell whether the row's seal matches it (always, without a secret to check)."""
-        return self.cipher is None or row_intact(self.cipher, tenant.__dict__)
+        return self.intact_row(tenant.__dict__)
+
+    def intact_row(self, row: Mapping[str, Any]) -> bool:
+        """Tell whether a row's columns match its seal (always, without a secret)."""
+        return self.cipher is None or row_intact(self.cipher, row)
 
     def changes(self, since: float | None) -> tuple[float, list[tuple[str, str]]]:
         """Return the registry's time and (org id, state) of the rows updated at or after
@@ -234,7 +238,15 @@ class Registry:
                 T.c.org_id == org_id, condition(now))).with_for_update()).mappings().first()
             if row is None:
                 return False
-            values = completed(self.cipher, dict(row), changes(now))
+            before = dict(row)
+            values = completed(self.cipher, before, changes(now))
+            if ("row_seal" in values and not self.intact_row(before)
+                    and values.get("state", before["state"]) != DEPROVISIONED):
+                # Sealing it again would vouch for what someone changed behind our back;
+                # only deprovisioning it (which serves nothing) may touch such a row.
+                log.error("refused to change the registry row of org %s: it fails its seal",
+                          printable(org_id))
+                raise RegistrySecretMismatch()
             connection.execute(T.update().where(T.c.org_id == org_id).values(
                 updated_at=now, **values))
         return True

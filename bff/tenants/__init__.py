@@ -74,7 +74,8 @@ class Tenants:
 
     def show(self, org_id: str) -> Tenant:
         """Return one org's row, or raise OperatorError."""
-        tenant = self.registry.get(_org(org_id))
+        # Unverified: an operator may look at a row that fails its seal (doctor names it).
+        tenant = self.registry.get(_org(org_id), verify=False)
         if tenant is None:
             raise OperatorError(f"The registry has no org {org_id!r}.")
         return tenant

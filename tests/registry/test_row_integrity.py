@@ -155,3 +155,23 @@ def test_doctor_names_a_row_that_fails_its_seal(registry, registry_url):
         registry=registry, settings=SimpleNamespace(registry_location=registry_url)))
     assert report.exit_code() == 1
     assert "1 row(s) fail their seal" in out.getvalue() and "orgs acme;" in out.getvalue()
+
+
+def test_a_row_that_fails_its_seal_is_never_sealed_again_except_to_deprovision_it(registry):
+    registry.record("acme", "Acme", "admin", state=KEYED, project_id="p1")
+    registry.claim("acme", "op", 30)
+    registry.update_leased("acme", "op", state=DEPROVISIONED, lease_owner=None,
+                           lease_until=None)
+    with registry.engine.begin() as connection:
+        connection.execute(tenants.update().values(state=KEYED))  # flipped behind our back
+    # A repair (reconcile pointing the row at a project, say) would vouch for the flip.
+    assert registry.claim("acme", "op", 30)  # a lease alone seals nothing
+    with pytest.raises(RegistrySecretMismatch):
+        registry.update_leased("acme", "op", state="created", project_id="p2")
+    assert not registry.intact(registry.all()[0])
+    # Deprovisioning it serves nothing: allowed, and the org can be provisioned again.
+    assert registry.update_leased("acme", "op", state=DEPROVISIONED, lease_owner=None,
+                                  lease_until=None)
+    assert registry.get("acme").state == DEPROVISIONED
+    assert registry.revive("acme", "Acme", "op2", 30)
+    assert registry.intact(registry.get("acme"))
