@@ -22,7 +22,7 @@ from ..ops.requestlog import log_request, start_request
 from . import renders, sessions, templates
 from .guards import guard_request
 from .routes import REGISTRY, Route
-from .slots import DownloadSlots, limit_downloads
+from .slots import DownloadSlots
 
 __all__ = ["REGISTRY", "DownloadSlots", "Route", "bp"]
 
@@ -31,8 +31,6 @@ bp = Blueprint("craftkit_bff", __name__)
 for _resource in (sessions, templates, renders):
     bp.register_blueprint(_resource.bp)
 register_error_handlers(bp)
-# Streamed downloads hold a request thread for as long as the browser takes to read them.
-limit_downloads(renders.bp, renders.download_render)
 
 
 @bp.before_request

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from ..state import bff_state
 from .provisioners import AdminProvisioner, Provisioner, TenantProvisioner
-from .resolver import KeyResolver, validate_org_id
+from .resolver import KeyResolver, StaleKey, validate_org_id
 from .stores import FleetLocks, KeyStore, Lease, MemoryKeyStore, store_health
 
 __all__ = ["AdminProvisioner", "FleetLocks", "KeyResolver", "KeyStore", "Lease",
-           "MemoryKeyStore", "Provisioner", "TenantProvisioner", "get_org_api_key", "store_health",
-           "validate_org_id"]
+           "MemoryKeyStore", "Provisioner", "StaleKey", "TenantProvisioner", "get_org_api_key",
+           "store_health", "validate_org_id"]
 
 
 def get_org_api_key(org_id: str, org_name: str | None = None) -> str:

@@ -1,9 +1,14 @@
-"""Who is calling: the Identity type, the loader protocol, and the signed-session loader.
+"""Who is calling: the host app's authentication, turned into an ``Identity``.
 
-The tenant and the user always come from the host app's authentication, never from the
-browser alone. A loader is any callable returning an Identity or None (unauthenticated);
-the JWT loader lives in jwt_identity.py, beside the JWKS keys it uses. Which loader an app
-uses is decided once, in extension.py.
+- here: ``Identity`` and ``Carrier``, the ``IdentityLoader`` protocol, and the built-in
+  signed-session loader (``sign_in``/``sign_out`` store an identity in Flask's session);
+- ``jwt_loader``: a JWT (HS256, RS256, ES256) from the Authorization header or a cookie,
+  beside ``jwks``, the identity provider's published keys;
+- ``choice``: which one source an app uses, decided once at start-up.
+
+Rule: the tenant and the user always come from the host app's authentication, never from
+the browser alone. A loader is any callable returning an Identity or None
+(unauthenticated); a host app may pass its own to ``CraftkitBFF``.
 """
 
 from __future__ import annotations
