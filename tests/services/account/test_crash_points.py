@@ -1,6 +1,6 @@
 """Kill -9 the provisioning process between any two steps, restart it: one project, one key.
 
-A driver process (tests/account/driver.py) resolves the org's key and dies at a named step,
+A driver process (tests/services/account/driver.py) resolves the org's key and dies at a named step,
 or while the emulator holds the answer to its create or mint; a fresh driver then finishes
 the job. Afterwards the emulator must hold exactly one project for the org, and the
 registry one working key for it.
