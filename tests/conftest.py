@@ -24,7 +24,8 @@ TIERS = ("unit", "integration", "services", "system", "browser", "security")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its tier, the first directory under tests/."""
+    """Mark each test with its tier, the first directory under tests/; run cheap tiers first."""
+    rank = {}
     for item in items:
         parts = item.path.relative_to(TESTS).parts
         tier = parts[0] if len(parts) > 1 else None
@@ -32,6 +33,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid} is in no tier: put it under tests/<tier>/ "
                                     f"for one of {', '.join(TIERS)} (see tests/README.md)")
         item.add_marker(tier)
+        rank[item] = TIERS.index(tier)
+    items.sort(key=rank.__getitem__)  # stable: modules stay together within a tier
 
 
 @pytest.fixture(autouse=True)

@@ -59,7 +59,7 @@ def test_demo_publish_fill_and_download_a_pdf_across_two_origins(demo_page, demo
 
     assert not TOKEN_LIKE.search(page.log_text() + page.page.content())
     # The README's screenshot is refreshed on request only, so a test run leaves the
-    # committed PNG alone: CRAFTKIT_UPDATE_SCREENSHOT=1 pytest tests/e2e/test_demo_flow.py
+    # committed PNG alone: CRAFTKIT_UPDATE_SCREENSHOT=1 pytest tests/browser/demo/test_demo_flow.py
     target = SCREENSHOT if os.environ.get("CRAFTKIT_UPDATE_SCREENSHOT") else tmp_path / "d.png"
     page.page.screenshot(path=target, full_page=True)
     assert target.stat().st_size > 10_000
