@@ -5,8 +5,7 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from bff import __version__
-
-from .support import BASE, bearer, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import BASE, bearer, expect_provision, post_json, session_payload
 
 TEMPLATES = BASE + "/v1/embed/builder/templates"
 
