@@ -34,9 +34,6 @@ def test_error_responses_are_logged_too(client, upstream, caplog):
     assert record.status == 401
 
 
-# bff/upstream/failures.py logs (and for a 4xx returns as upstream_code) an error code that
-# Craftkit sent, and its _SAFE_CODE pattern lets a key-shaped code such as this one through.
-@pytest.mark.known_leak("a key-shaped upstream error code is logged by bff.upstream")
 def test_no_secret_in_any_response_across_a_whole_flow(client, upstream, caplog):
     caplog.set_level(logging.DEBUG)
     expect_provision(upstream)
