@@ -2,8 +2,6 @@
 
 import logging
 
-import pytest
-
 from tests.support.craftkit_mock import (
     BASE,
     SECRETS,
