@@ -8,8 +8,7 @@ from flask import Blueprint
 from bff import create_app
 from bff.config import ConfigError
 from bff.page.csp import apply_csp
-
-from .support import ADMIN_KEY, BASE, JWT_SECRET
+from tests.support.craftkit_mock import ADMIN_KEY, BASE, JWT_SECRET
 
 CONFIG = {"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE,
           "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET}
