@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from bff import create_app
 from bff.errors import UpstreamError
-
-from .support import BASE, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import BASE, expect_provision, post_json, session_payload
 
 ANSWER_FIELDS = {"session_token", "iframe_url", "expires_at", "expires_in", "renew_token"}
 
