@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import cast
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -44,7 +46,9 @@ def download_render(render_id: str) -> Response:
         raise UpstreamError("Craftkit's download was not a PDF; the BFF refused to serve it.")
     headers = attachment_headers(upstream.headers, f"render-{render_id}",
                                  upstream.framed_length)
-    response = Response(chunks, headers=headers, direct_passthrough=True)
+    # bytearrays too, for a server that consumes each chunk (see bff/upstream/stream.py).
+    response = Response(cast(Iterable[bytes], chunks), headers=headers,
+                        direct_passthrough=True)
     # If the browser goes away, the server closes the response: release upstream too.
     response.call_on_close(upstream.close)
     return response

@@ -18,8 +18,6 @@ import time
 from collections.abc import Mapping
 from urllib.parse import quote
 
-import requests
-
 from ..errors import (
     KeyRejected,
     ProvisionFailed,
@@ -31,6 +29,7 @@ from ..ops.requestlog import printable, request_id
 from ..registry.naming import project_name
 from ..upstream import Upstream
 from ..upstream.failures import json_object, raise_for_status
+from ..upstream.reply import Reply
 
 log = logging.getLogger("bff.provision")
 KEY_NAME = "craftkit-bff"
@@ -143,7 +142,7 @@ class AccountApi:
 
     def _send(self, method: str, template: str, project_id: str | None = None, *,
               json: dict | None = None, params: Mapping[str, str] | None = None,
-              ) -> requests.Response:
+              ) -> Reply:
         path = template if project_id is None else template.format(id=_segment(project_id))
         response = self.upstream.send(method, path, self._account_key, request_id(),
                                       label=template, json=json, params=params)

@@ -30,6 +30,7 @@ WHOLE = 64 * 1024
 # How often a thread looks whether granian has taken a chunk it could not queue at once.
 POLL = 0.0001
 Head = tuple[int, list[tuple[bytes, bytes]]]
+Whole = tuple[int, list[tuple[bytes, bytes]], bytes]    # a head and its whole body
 Send = Callable[[MutableMapping[str, Any]], Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 _INTERNAL = (500, [(b"content-type", b"application/json"), (b"cache-control", b"no-store")])
@@ -57,7 +58,7 @@ class Answer:
         self._gone = False                     # the loop gave up: stop reading the body
 
     # -- on the pool thread ---------------------------------------------------------------
-    def fail_before_start(self, head: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+    def fail_before_start(self, head: Whole) -> None:
         """Answer with head and its body instead of anything from the app."""
         self.started = True
         self._post(self._set_head, (*head, False))

@@ -30,7 +30,7 @@ from urllib.parse import unquote_to_bytes
 
 from ..errors import BffError, PayloadTooLarge, RequestTimeout
 from ..upstream.stream import COPIES_CHUNKS
-from .answers import Answer, Head
+from .answers import Answer, Head, Whole
 from .pool import Pool
 
 log = logging.getLogger("bff.gate")
@@ -41,10 +41,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 WSGIApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 
-_BASE_ENVIRON = {"wsgi.version": (1, 0), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
-                 "wsgi.multiprocess": True, "wsgi.run_once": False, "SCRIPT_NAME": "",
-                 "wsgi.input_terminated": True, "SERVER_SOFTWARE": "craftkit-bff",
-                 COPIES_CHUNKS: True}
+_BASE_ENVIRON: dict[str, Any] = {
+    "wsgi.version": (1, 0), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+    "wsgi.multiprocess": True, "wsgi.run_once": False, "SCRIPT_NAME": "",
+    "wsgi.input_terminated": True, "SERVER_SOFTWARE": "craftkit-bff", COPIES_CHUNKS: True}
 _SPECIAL = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
 _KEYS: dict[bytes, str] = {}
 
@@ -174,7 +174,7 @@ def _no_write(data: bytes) -> None:
     raise NotImplementedError("the BFF's routes return their body; they never write()")
 
 
-def _error_head(error: BffError) -> Head:
+def _error_head(error: BffError) -> Whole:
     body = json.dumps(error.to_dict()).encode()
     return error.status, [(b"content-type", b"application/json"),
                           (b"cache-control", b"no-store"), (b"connection", b"close"),

@@ -173,10 +173,10 @@ def serve(bind: str | None = None, workers: int | None = None,
     os.environ["CRAFTKIT_THREADS"] = str(threads)
     with metrics_directory(settings):
         _check_app()
-        common = dict(address=host, port=port, workers=workers, http=HTTPModes.http1,
-                      websockets=False, respawn_failed_workers=True,
-                      workers_kill_timeout=GRACEFUL_TIMEOUT,
-                      log_level=LogLevels(settings.log_level), log_dictconfig=GRANIAN_LOGGING)
+        common: dict[str, Any] = dict(
+            address=host, port=port, workers=workers, http=HTTPModes.http1, websockets=False,
+            respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_TIMEOUT,
+            log_level=LogLevels(settings.log_level), log_dictconfig=GRANIAN_LOGGING)
         if body_gate:
             # The gate's deadlines cancel its own task: asyncio's tasks, on uvloop if present.
             server = Server("bff.ops.server:gated_worker_app", interface=Interfaces.ASGINL,

@@ -21,10 +21,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from typing import cast
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from ..errors import (
     BffError,
@@ -135,8 +137,8 @@ class Upstream:
                     self._lean.base_path, self._lean.host_header, method, path, bearer,
                     request_id, json, params, headers)
                 url = self._writer.prepared_base + path
-                reply = self._lean.exchange(method, target, head, body, budget,
-                                            lambda: self._session.get_adapter(url).max_retries)
+                reply: Reply = self._lean.exchange(method, target, head, body, budget,
+                                                   lambda: _retries(self._session, url))
             else:
                 reply = self._send_requests(method, path, bearer, request_id, json, params,
                                             headers, budget)
@@ -182,6 +184,11 @@ class Upstream:
                                     verify=self._session.verify, cert=None,
                                     proxies=self._session.proxies)
         return RequestsReply(response)
+
+
+def _retries(session: requests.Session, url: str) -> Retry:
+    """The Retry policy requests would apply to a call to url (its mounted adapter's)."""
+    return cast(HTTPAdapter, session.get_adapter(url)).max_retries
 
 
 def _requests_untouched(session: requests.Session) -> bool:

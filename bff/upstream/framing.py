@@ -7,10 +7,11 @@ whole; one abandoned midway (a browser gone, an answer too large) is closed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .head import Head
-from .reply import BrokenBody, Headers, decode_json
+from .reply import BrokenBody, decode_json
 from .wire import Wire
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class LeanReply:
 
     def __init__(self, pool: LeanPool, wire: Wire, head: Head, method: str) -> None:
         self.status_code = head.status
-        self.headers: Headers = head.headers
+        self.headers: Mapping[str, str] = head.headers
         self.framed_length = None if head.chunked else head.length
         self.content = b""
         self._pool: LeanPool | None = pool

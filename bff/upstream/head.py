@@ -116,7 +116,7 @@ def _headers(block: str, raw: bytes) -> tuple[Headers, dict[str, str]]:
     lines = block.split("\n")
     if len(lines) > MAX_HEADERS:
         return _parsed_by_http_client(raw)    # it counts them, and refuses too many
-    headers, first = Headers(), {}
+    headers, first = Headers(), dict[str, str]()
     for line in lines:
         if not line or line == "\r":
             continue
@@ -138,7 +138,7 @@ def _parsed_by_http_client(raw: bytes) -> tuple[Headers, dict[str, str]]:
         message = http.client.parse_headers(io.BytesIO(raw))
     except http.client.HTTPException as error:
         raise HeadError(str(error)) from None
-    headers, first = Headers(), {}
+    headers, first = Headers(), dict[str, str]()
     for name, value in message.items():
         value = _FOLD.sub(" ", value)
         headers.add(name, value)

@@ -23,6 +23,7 @@ import socket
 import ssl
 import warnings
 from collections.abc import Callable
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -106,7 +107,8 @@ class LeanPool:
             if not policy.is_retry(method, reply.status_code):
                 return reply
             try:
-                policy = policy.increment(method, url, response=_Answered(reply.status_code))
+                policy = policy.increment(method, url,
+                                          response=cast(Any, _Answered(reply.status_code)))
             except MaxRetryError:
                 return reply
             reply.drain()

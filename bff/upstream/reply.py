@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import requests
 import urllib3
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3.exceptions import ReadTimeoutError
 
@@ -90,7 +91,8 @@ def decode_json(content: bytes, headers: Mapping[str, str]) -> Any:
     """
     content_type = headers.get("Content-Type")
     if content_type == "application/json" or (
-            content_type and get_encoding_from_headers(headers) == "utf-8"):
+            content_type and get_encoding_from_headers(
+                CaseInsensitiveDict({"content-type": content_type})) == "utf-8"):
         return requests.compat.json.loads(str(content, "utf-8", errors="replace"))
     response = requests.Response()
     response._content = content

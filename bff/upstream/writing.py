@@ -54,7 +54,8 @@ class RequestWriter:
         if headers and any(name.lower() in _FIXED for name in headers):
             # A caller replacing one of the fixed headers: build it as requests would.
             prepared = self.prepare(method, path, bearer, request_id, json, params, headers)
-            lines = "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+            lines = "".join(f"{k}: {v if isinstance(v, str) else v.decode('latin-1')}\r\n"
+                            for k, v in prepared.headers.items())
             body = prepared.body if isinstance(prepared.body, bytes) else None
         else:
             lines, body = self._lines(method, bearer, request_id, json, headers)
