@@ -5,16 +5,26 @@ value or raises ConfigError naming the variable. Raw values come from the enviro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+# What in a URL can be a credential: a password (or a token as the user name) before the
+# "@", and the values of its query parameters (``?token=...``).
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]+@")
+_QUERY_VALUE = re.compile(r"(?<=[?&])([^=&#\s]+)=[^&#\s]*")
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot work; the message names the variable to fix."""
+
+
+def without_credentials(text: str) -> str:
+    """Hide what a URL in text may carry as a credential: userinfo and query values."""
+    return _QUERY_VALUE.sub(r"\1=(hidden)", _USERINFO.sub("(hidden)@", text))
 
 
 def text(raw: Any, name: str) -> str | None:
@@ -65,7 +75,7 @@ def http_url(raw: Any, name: str) -> str:
     url = (text(raw, name) or "").rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL, got {url!r}.")
+        raise ConfigError(f"{name} must be an http(s) URL, got {without_credentials(url)!r}.")
     return url
 
 

@@ -20,6 +20,7 @@ from ..extension import command_state, environment_config
 from ..identity import Identity
 from ..ops.requestlog import request_id
 from ..page.csp import frame_ancestors_allow
+from ..parsers import without_credentials
 from ..registry import KEYED
 from ..state import BffState
 from .checks import check_account_key, check_admin_key, check_registry
@@ -41,7 +42,8 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
     try:
         state = command_state(config)
     except ConfigError as error:
-        report.fail("configuration", str(error), "fix the environment variable named above")
+        report.fail("configuration", without_credentials(str(error)),
+                    "fix the environment variable named above")
         return report.exit_code()
     try:
         return _diagnose(report, state, config, org_id, host_origins, may_provision)
@@ -51,11 +53,13 @@ def doctor(org_id: str | None, host_origins: list[str], out: TextIO | None = Non
 
 def _diagnose(report: Report, state: BffState, config: dict, org_id: str | None,
               host_origins: list[str], may_provision: bool) -> int:
-    report.ok("configuration", f"Craftkit at {state.settings.base_url}")
+    craftkit = without_credentials(state.settings.base_url)
+    report.ok("configuration", f"Craftkit at {craftkit}")
     for name, shown, source in describe(state.settings, config):
-        report.detail(f"{name} = {shown}" + (" (default)" if source == "default" else ""))
+        report.detail(f"{name} = {without_credentials(shown)}"
+                      + (" (default)" if source == "default" else ""))
     if not state.upstream.probe(2.0):
-        report.fail("reachability", f"{state.settings.base_url} refused the connection or "
+        report.fail("reachability", f"{craftkit} refused the connection or "
                     "did not answer within 2 s",
                     "check CRAFTKIT_BASE_URL, DNS and the egress firewall")
         return report.exit_code()
