@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args) or 0
     except ConfigError as error:
         print(f"craftkit-bff: {error}", file=sys.stderr)
-        return 2
+        # 2 is bad usage for the servers; the tenants commands keep it for their arguments
+        # and call a configuration they cannot work with a failure (1).
+        return getattr(args, "config_error_status", 2)
     except KeyboardInterrupt:
         return 130
 
