@@ -18,6 +18,19 @@ from ..config import ConfigError, server_settings
 from ..ops.logs import configure_logging
 from .tenants import add_tenants_parser
 
+EMULATOR_ENVIRONMENT = """environment:
+  CRAFTKIT_ADMIN_KEY                 the admin key it accepts (required)
+  CRAFTKIT_EMULATOR_ACCOUNT_KEYS     ck_acct_ keys it accepts, comma separated (default: one
+                                     is generated and printed)
+  CRAFTKIT_EMULATOR_SESSION_TTL      embed session lifetime in seconds (default 900)
+  CRAFTKIT_EMULATOR_RENEW_TTL        renew token lifetime in seconds (default 43200)
+  CRAFTKIT_EMULATOR_FRAME_ANCESTORS  origins that may frame its pages (default
+                                     http://127.0.0.1:* http://localhost:*)
+  CRAFTKIT_EMULATOR_ACCOUNT_EMBED    true: projects made with /v1/projects start with
+                                     embed mode on (default false)
+
+docs/emulator.md describes its endpoints, errors and pages."""
+
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand."""
@@ -54,10 +67,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="Flask's development server instead (one process, for debugging)")
     serve.set_defaults(run=_serve)
 
-    emulator = commands.add_parser("emulator", help="run the local Craftkit emulator")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=5001)
-    emulator.add_argument("--data", metavar="FILE", help="persist state in this SQLite file")
+    emulator = commands.add_parser(
+        "emulator", help="run the local Craftkit emulator (development and tests)",
+        description="Run a local Craftkit-compatible server: the admin provision API, the\n"
+        "account API (/v1/projects*), embed sessions, templates, renders with real PDFs\n"
+        "and the iframe pages. For development only: anyone who can reach it can use it.\n"
+        "Needs the 'emulator' extra: pip install 'craftkit-bff[emulator]'.",
+        epilog=EMULATOR_ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    emulator.add_argument("--host", default="127.0.0.1",
+                          help="address to listen on (default: %(default)s; anything but "
+                          "loopback is warned about)")
+    emulator.add_argument("--port", type=int, default=5001,
+                          help="port to listen on (default: %(default)s)")
+    emulator.add_argument("--data", metavar="FILE", help="keep orgs, templates and renders "
+                          "in this SQLite file (created readable by its owner only); "
+                          "default: in memory, gone when it stops")
     emulator.set_defaults(run=_emulator)
 
     demo = commands.add_parser("demo", help="run the emulator and the BFF with a demo host "

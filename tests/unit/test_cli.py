@@ -65,6 +65,17 @@ def test_doctor_hides_credentials_in_a_url_it_refuses(monkeypatch, capsys):
     assert "pa55word" not in printed.out + printed.err
 
 
+def test_emulator_help_describes_each_option_and_variable(capsys):
+    from bff.emulator.config import _ENV
+
+    with pytest.raises(SystemExit):
+        main(["emulator", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--host HOST  address", "--port PORT  port", "--data FILE  keep"):
+        assert option in text
+    assert [name for name in _ENV.values() if name not in text] == []
+
+
 def test_unknown_subcommand_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
