@@ -17,7 +17,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .. import create_app, get_org_api_key
 from ..emulator import create_emulator_app
 from .modes import DemoCredentials
-from .pages import ORGS, USERS, register_demo
+from .pages import ORGS, STATE_NOTE, USERS, register_demo
 
 HOST = "127.0.0.1"
 CATALOG_NAME = "demo-catalog-v1"
@@ -176,7 +176,8 @@ def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900
           f"  The BFF and the demo pages:  {stack.url.rstrip('/')}\n"
           f"  The Craftkit emulator:       {stack.emulator_url}\n"
           f"  Embed sessions last {session_ttl} s; orgs are provisioned with "
-          f"{'an account key and a tenant registry' if account else 'the admin key'}.\n\n"
+          f"{'an account key and a tenant registry' if account else 'the admin key'}.\n"
+          f"  {STATE_NOTE}\n\n"
           "Press Ctrl-C to stop.", flush=True)
     try:
         # Wake up now and then: a signal handler only runs between the main thread's steps.

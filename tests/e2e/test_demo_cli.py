@@ -36,6 +36,7 @@ def test_demo_command_starts_both_servers_and_stops_cleanly_on_ctrl_c():
         output = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in output, output
         assert f"http://127.0.0.1:{emulator_port}" in output
+        assert "Everything is kept in memory" in output
         assert startup < 10, f"the demo took {startup:.1f} s to start"
         assert requests.get(f"http://127.0.0.1:{port}/signin", timeout=5).status_code == 200
         assert requests.get(f"http://127.0.0.1:{emulator_port}/embed/builder",
