@@ -19,14 +19,17 @@ if TYPE_CHECKING:
     from .credentials import get_org_api_key
     from .extension import CraftkitBFF
     from .identity import Carrier, Identity, IdentityLoader, sign_in, sign_out
+    from .ops.logs import log_requests
 
 _EXPORTS = {
     "create_app": ".app", "ConfigError": ".config", "get_org_api_key": ".credentials",
     "CraftkitBFF": ".extension", "Carrier": ".identity", "Identity": ".identity",
     "IdentityLoader": ".identity", "sign_in": ".identity", "sign_out": ".identity",
+    "log_requests": ".ops.logs",
 }
 __all__ = ["Carrier", "ConfigError", "CraftkitBFF", "Identity", "IdentityLoader",
-           "__version__", "create_app", "get_org_api_key", "sign_in", "sign_out"]
+           "__version__", "create_app", "get_org_api_key", "log_requests", "sign_in",
+           "sign_out"]
 
 
 def __getattr__(name: str) -> Any:
