@@ -173,6 +173,10 @@ class Settings:
     iframe_origins: frozenset[str] = setting(
         "CRAFTKIT_IFRAME_ORIGINS", "", p.origins, "origins besides `CRAFTKIT_BASE_URL`'s that "
         "Craftkit's `iframe_url` may point to, space or comma separated")
+    otel: bool = setting(
+        "CRAFTKIT_OTEL", False, p.flag, "record OpenTelemetry spans (the `otel` extra) with "
+        "the process's tracer provider; a standalone BFF without one exports them over OTLP, "
+        "configured by the standard `OTEL_*` variables")
     breaker_probe: float = setting(
         "CRAFTKIT_BREAKER_PROBE", 0.5, p.number(0.05), "seconds between checks of Craftkit "
         "while the circuit is open; the first it answers lets one trial call through")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
@@ -27,14 +27,18 @@ from .credentials.recording import RecordingAdminProvisioner
 from .credentials.selection import key_store_for, wait_timeout_for
 from .identity import IdentityLoader, needs_secret_key
 from .identity.choice import identity_loader_for
+from .ops import tracing
 from .ops.metrics import Metrics
 from .page import element
-from .registry import Registry, open_registry, prepare_at_start
+from .registry import open_registry, prepare_at_start
 from .state import EXTENSION, BffState
 from .upstream import Upstream
 from .upstream.breaker import CircuitBreaker
 from .upstream.connections import outbound_for
 from .upstream.health import UpstreamHealth
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 
 class CraftkitBFF:
@@ -83,6 +87,8 @@ class CraftkitBFF:
 def build_state(settings: Settings, identity_loader: IdentityLoader,
                 key_store: KeyStore | None = None) -> BffState:
     """Build every part of the BFF for one app (or one command) from its settings."""
+    if settings.otel:
+        tracing.use_opentelemetry()
     metrics = Metrics(settings.metrics)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
                              on_change=metrics.circuit, probe_every=settings.breaker_probe)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
+from ..ops import tracing
 from ..ops.metrics import Metrics
 from .provisioners import Provisioner
 from .stores import FleetLocks, KeyStore
@@ -95,6 +96,7 @@ class KeyResolver:
         """Forget the org's key, unless it has been replaced by a newer one meanwhile."""
         self.store.delete_if(org_id, key)
 
+    @tracing.in_key_span
     def _resolve(self, org_id: str, org_name: str | None,
                  rejected_key: str | None = None) -> tuple[str, bool]:
         key = self._stored(org_id, rejected_key)

@@ -35,6 +35,7 @@ from ..errors import (
     BffError,
     UpstreamUnavailable,
 )
+from ..ops import tracing
 from ..ops.metrics import Metrics
 from .breaker import CircuitBreaker
 from .budgets import ReadBudget, budgeted
@@ -110,6 +111,7 @@ class Upstream:
         self.breaker.stop()
         self._session.close()
 
+    @tracing.traced_call  # traceparent on every call; a client span when spans are on
     def send(self, method: str, path: str, bearer: str, request_id: str, *, label: str,
              json: dict | None = None, params: Mapping[str, str] | None = None,
              headers: Mapping[str, str] | None = None, stream: bool = False,
