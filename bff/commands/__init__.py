@@ -10,11 +10,11 @@ Rule: nothing imports this package; it imports whatever it runs, late, so ``--he
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 
 from .._version import __version__
 from ..config import ConfigError, server_settings
+from ..extras import require
 from ..ops.logs import configure_logging
 from .tenants import add_tenants_parser
 
@@ -136,7 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    _require_emulator_extra()
+    # The emulator renders real PDFs with fpdf2, which production installs do not need.
+    require("fpdf", "emulator", "craftkit-bff emulator")
     from ..emulator import serve
 
     serve(args.host, args.port, args.data)
@@ -144,7 +145,9 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    _require_emulator_extra()
+    require("fpdf", "demo", "craftkit-bff demo")
+    if args.account:
+        require("sqlalchemy", "demo", "craftkit-bff demo --account")
     from ..demo.stack import run_demo
 
     return run_demo(args.port, args.emulator_port, args.session_ttl, account=args.account)
@@ -162,13 +165,6 @@ def _doctor(args: argparse.Namespace) -> int:
     from .doctor import doctor
 
     return doctor(args.org, args.host_origin, may_provision=args.provision)
-
-
-def _require_emulator_extra() -> None:
-    # The emulator renders real PDFs with fpdf2, which production installs do not need.
-    if importlib.util.find_spec("fpdf") is None:
-        raise ConfigError("the Craftkit emulator needs the 'emulator' extra: "
-                          "pip install 'craftkit-bff[emulator]'")
 
 
 if __name__ == "__main__":

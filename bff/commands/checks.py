@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..credentials.account_api import AccountApi
 from ..credentials.admin_api import AdminApi
 from ..errors import BffError
-from ..registry import Registry, RowUnreadable, Tenant, shown_url
+from ..registry import RowUnreadable, Tenant
 from ..state import BffState
 from .report import Report
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 def check_admin_key(report: Report, api: AdminApi) -> None:
@@ -49,6 +54,8 @@ def check_registry(report: Report, state: BffState) -> None:
         report.skip("registry", "none configured (optional with the admin key: "
                     "CRAFTKIT_REGISTRY_URL)")
         return
+    from ..registry import shown_url  # SQLAlchemy: loaded only when a registry is in use
+
     where = shown_url(state.settings.registry_location or "")
     try:
         tenants = registry.all()

@@ -21,6 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import (
     BffError,
@@ -31,8 +32,11 @@ from ..errors import (
     TenantDeprovisioned,
     UpstreamRejected,
 )
-from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, Registry, RowUnreadable, Tenant
+from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, RowUnreadable, Tenant
 from .account_api import AccountApi
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 log = logging.getLogger("bff.provision")
 _FIRST_POLL, _LAST_POLL = 0.05, 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import Settings
+from ..extras import require
 from ..ops.metrics import Metrics
 from .stores import KeyStore, MemoryKeyStore
 
@@ -26,7 +27,8 @@ def key_store_for(settings: Settings, metrics: Metrics) -> KeyStore:
     """Return Redis when CRAFTKIT_CACHE_URL is set, else the in-process TTL cache."""
     if not settings.cache_url:
         return MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
-    # Imported here: a deployment without Redis never loads redis-py.
+    # Imported here: a deployment without Redis never loads redis-py (nor needs it installed).
+    require("redis", "redis", "CRAFTKIT_CACHE_URL")
     from .envelope import KeyEnvelope
     from .redis_link import RedisLink, connect
     from .redis_store import RedisKeyStore

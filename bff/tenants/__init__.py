@@ -14,14 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..credentials import TenantProvisioner, validate_org_id
 from ..credentials.account_api import AccountApi
 from ..errors import BffError
 from ..extension import command_state
-from ..registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
+from ..registry import DEPROVISIONED, KEYED, RowUnreadable, Tenant
 from ..state import BffState
 from .reconcile import Finding, reconcile
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 class OperatorError(Exception):

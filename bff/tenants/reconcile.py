@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from ..credentials.account_api import AccountApi
 from ..credentials.stores import KeyStore
-from ..registry import CREATED, DEPROVISIONED, Registry, Tenant
+from ..registry import CREATED, DEPROVISIONED, Tenant
 from ..registry.naming import display_name, marker_for, marker_of, org_in_marker
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 @dataclass(frozen=True)
