@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("bff")
 
-# Codes of Craftkit refusing a proxied call (a 4xx): one per browser route, declared with it.
-SESSION_FAILED = "craftkit_session_failed"
-REFRESH_FAILED = "craftkit_refresh_failed"
-TEMPLATES_FAILED = "craftkit_templates_failed"
-RENDERS_FAILED = "craftkit_renders_failed"
-DOWNLOAD_FAILED = "craftkit_download_failed"
+# Craftkit refusing a proxied call (a 4xx) is ``craftkit_<route>_failed``: each browser route
+# names its own (bff/api/routes.py), so there is no constant per route here.
 # Werkzeug errors without a class of their own below (e.g. 400 from a malformed request).
 HTTP_ERROR = "http_error"
 
@@ -115,12 +111,24 @@ class ProvisionFailed(BffError):
     message = "The org's Craftkit project could not be resolved; try again shortly."
 
 
-class UpstreamError(BffError):
+class UpstreamFailure(BffError):
+    """No usable answer came back from Craftkit: a timeout, an outage, a broken or 5xx answer.
+
+    The contract every caller keeps: **the answer may be lost, not the request.** Craftkit
+    may have received the call and carried it out, and only its answer failed to arrive, so
+    a caller treats the call as perhaps done. It may repeat what is idempotent (a read, the
+    admin provision); it never re-sends a create (``POST /v1/projects`` makes a second
+    project): it looks for what the first one made before anything else
+    (bff/credentials/account.py).
+    """
+
+
+class UpstreamError(UpstreamFailure):
     status, code = 502, "craftkit_upstream_error"
     message = "Craftkit answered with an error or an unreadable response."
 
 
-class UpstreamUnavailable(BffError):
+class UpstreamUnavailable(UpstreamFailure):
     """Craftkit is down (or the breaker paused calls to it): a 503 with Retry-After."""
 
     status, code = 503, "craftkit_unavailable"
@@ -133,14 +141,15 @@ class UpstreamUnavailable(BffError):
         self.retry_after = retry_after
 
 
-class UpstreamTimeout(BffError):
+class UpstreamTimeout(UpstreamFailure):
     status, code = 504, "craftkit_timeout"
     message = "Craftkit did not answer in time; try again shortly."
 
 
-class KeyResolutionTimeout(UpstreamTimeout):
+class KeyResolutionTimeout(BffError):
     """A request waited its bound for another one to resolve the same org's key."""
 
+    status, code = 504, "craftkit_timeout"
     message = ("The org's Craftkit project is still being resolved by another request; "
                "try again shortly.")
 
@@ -195,7 +204,7 @@ _HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
                 415: UnsupportedMediaType}
 
 
-def render_error(error: BffError):
+def render_error(error: BffError) -> Response:
     """Turn a BffError into its JSON response (the only place errors are rendered)."""
     response = jsonify(error.to_dict())
     response.status_code = error.status
@@ -206,25 +215,26 @@ def render_error(error: BffError):
     return response
 
 
-def render_http_exception(exc: HTTPException):
+def render_http_exception(exc: HTTPException) -> Response:
     """Render werkzeug's routing errors on BFF routes in the same JSON shape."""
     error_class = _HTTP_ERRORS.get(exc.code or 500)
     if error_class is None:
         return render_error(BffError(status=exc.code, code=HTTP_ERROR,
                                      message=exc.name + "."))
     response = render_error(error_class())
-    if exc.code == 405 and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # werkzeug's MethodNotAllowed has them
+    if exc.code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
-def render_unexpected(exc: Exception):
+def render_unexpected(exc: Exception) -> Response:
     """Log an unexpected failure with its traceback and answer a generic 500."""
     log.exception("unexpected %s while serving a BFF route", type(exc).__name__)
     return render_error(BffError())
 
 
-def register_error_handlers(target: Flask) -> None:
+def register_error_handlers(target: Flask | Blueprint) -> None:
     """Register the JSON error handlers on an app or blueprint."""
     target.register_error_handler(BffError, render_error)
     target.register_error_handler(HTTPException, render_http_exception)

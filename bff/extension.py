@@ -16,7 +16,6 @@ from flask import Flask
 
 from . import api
 from .api import health
-from .api.renew_tokens import RenewTokenSealer
 from .api.slots import DownloadSlots
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, TenantProvisioner
@@ -24,6 +23,7 @@ from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
 from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
 from .credentials.recording import RecordingAdminProvisioner
+from .credentials.renew_tokens import RenewTokenSealer
 from .credentials.selection import key_store_for, wait_timeout_for
 from .identity import IdentityLoader, needs_secret_key
 from .identity.choice import identity_loader_for

@@ -5,8 +5,9 @@
   (list, PDF download), each route declared once in ``routes`` (its Craftkit endpoint, its
   query and path rules, its failure code);
 - ``guards``: what every browser request passes (size, media type, identity, CSRF, org);
-- ``session_answer``, ``renew_tokens``: the session answer the browser gets and its sealed
-  renew token; ``attachment``, ``slots``: how a download is labelled and how many run;
+- ``session_answer``: the session answer the browser gets (its renew token sealed by
+  ``bff.credentials.renew_tokens``); ``attachment``, ``slots``: how a download is labelled
+  and how many run at once;
 - ``health``: the operators' routes (/healthz, /readyz, /metrics), registered on the app.
 
 Rule: routes speak to Craftkit only through their declaration (``Route``), which goes
@@ -19,10 +20,11 @@ from flask import Blueprint, Response
 
 from ..errors import register_error_handlers
 from ..ops.requestlog import log_request, start_request
+from ..state import bff_state
 from . import renders, sessions, templates
 from .guards import guard_request
 from .routes import REGISTRY, Route
-from .slots import DownloadSlots, limit_downloads
+from .slots import DownloadSlots
 
 __all__ = ["REGISTRY", "DownloadSlots", "Route", "bp"]
 
@@ -31,8 +33,6 @@ bp = Blueprint("craftkit_bff", __name__)
 for _resource in (sessions, templates, renders):
     bp.register_blueprint(_resource.bp)
 register_error_handlers(bp)
-# Streamed downloads hold a request thread for as long as the browser takes to read them.
-limit_downloads(renders.bp, renders.download_render)
 
 
 @bp.before_request
@@ -44,4 +44,4 @@ def _before() -> None:
 @bp.after_request
 def _after(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
-    return log_request(response)
+    return log_request(response, bff_state().metrics)

@@ -3,43 +3,39 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Blueprint, Response, jsonify
 
-from ..errors import DOWNLOAD_FAILED, RENDERS_FAILED, InvalidRequest, UpstreamError
+from ..errors import UpstreamError
 from ..upstream.connections import open_body
 from .attachment import attachment_headers, is_pdf
 from .guards import requested_org
-from .routes import declare
+from .routes import CRAFTKIT_ID, declare
 
 bp = Blueprint("renders", __name__)
-LIST_RENDERS = declare("GET", "/renders", upstream="/v1/embed/renders",
-                       failure_code=RENDERS_FAILED,
+RENDER_ID = CRAFTKIT_ID
+LIST_RENDERS = declare("renders", "GET", "/renders", upstream="/v1/embed/renders",
                        query=("limit", "cursor", "status", "templateId"))
-DOWNLOAD_RENDER = declare("GET", "/renders/<render_id>/download",
+# A download holds a request thread while the browser reads it: it takes a download slot.
+DOWNLOAD_RENDER = declare("download", "GET", "/renders/<render_id>/download",
                           upstream="/v1/embed/renders/{render_id}/download",
-                          failure_code=DOWNLOAD_FAILED)
-
-RENDER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+                          path={"render_id": RENDER_ID}, streams=True)
 log = logging.getLogger("bff.api")
 
 
-@bp.get(LIST_RENDERS.rule)
-def list_renders():
+@LIST_RENDERS.view(bp)
+def list_renders() -> Response:
     """List the org's renders (limit, cursor, status, templateId pass through)."""
     return jsonify(LIST_RENDERS.fetch_json(requested_org()))
 
 
-@bp.get(DOWNLOAD_RENDER.rule)
-def download_render(render_id: str):
+@DOWNLOAD_RENDER.view(bp)
+def download_render(render_id: str) -> Response:
     """Stream a render's PDF from Craftkit to the browser in constant memory.
 
     Only a body that starts like a PDF is served, and always as a PDF attachment with
     headers the BFF decides (see attachment.py); anything else is a 502, never relabelled.
     """
-    if not RENDER_ID.fullmatch(render_id):
-        raise InvalidRequest("The render id must be 1-128 letters, digits, '-' or '_'.")
     upstream = DOWNLOAD_RENDER.open_stream(requested_org(), render_id=render_id)
     first, chunks = open_body(upstream)
     if not is_pdf(first):

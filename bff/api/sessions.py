@@ -2,16 +2,15 @@
 
 The browser gets an allow-listed answer, never Craftkit's as it came: the session token,
 an iframe URL on Craftkit's origin (or an allowed one), the expiry, and the renew token
-sealed (session_answer.py checks and builds it).
+sealed (``session_answer`` checks and builds it).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, Response, g
 
+from ..credentials import StaleKey
 from ..errors import (
-    REFRESH_FAILED,
-    SESSION_FAILED,
     BffError,
     Forbidden,
     InvalidRequest,
@@ -20,17 +19,17 @@ from ..errors import (
     UpstreamRejected,
 )
 from ..identity import Identity
-from ..ops.requestlog import request_id
 from ..state import bff_state
 from .guards import check_user, choose_org, optional_text, require_identity
-from .routes import Org, declare, forwarded_headers
+from .routes import Org, declare
 from .session_answer import session_response
 
 bp = Blueprint("sessions", __name__)
-MINT_SESSION = declare("POST", "/session", upstream="/v1/embed/sessions",
-                       failure_code=SESSION_FAILED)
-REFRESH_SESSION = declare("POST", "/refresh", upstream="/v1/embed/sessions/refresh",
-                          failure_code=REFRESH_FAILED)
+MINT_SESSION = declare("session", "POST", "/session", upstream="/v1/embed/sessions")
+# Craftkit answers a reused, expired or foreign renew token with a 401 too: a refusal of a
+# refresh never evicts the org's key on its own (a replayed seal would evict it each time).
+REFRESH_SESSION = declare("refresh", "POST", "/refresh",
+                          upstream="/v1/embed/sessions/refresh", stale_key=StaleKey.REFUSED)
 
 MODES = ("create", "edit", "fill", "view")
 BUILDER_PERMISSIONS = {
@@ -42,8 +41,8 @@ FILL_PERMISSIONS = {"submitForm": True, "saveFormDraft": True}
 MAX_RENEW_TOKEN_LENGTH = 4096
 
 
-@bp.post(MINT_SESSION.rule)
-def mint_session():
+@MINT_SESSION.view(bp)
+def mint_session() -> Response:
     """Mint an embed session for the caller in one of their orgs."""
     identity, body = require_identity(), g.craftkit_body
     check_user(body, identity)
@@ -54,8 +53,8 @@ def mint_session():
     return session_response(data, org.id, identity.user_id)
 
 
-@bp.post(REFRESH_SESSION.rule)
-def refresh_session():
+@REFRESH_SESSION.view(bp)
+def refresh_session() -> Response:
     """Refresh a session from its sealed renew token, with the sealed org's key."""
     identity, body = require_identity(), g.craftkit_body
     sealed = body.get("renewToken")
@@ -75,19 +74,12 @@ def refresh_session():
 def _refresh_upstream(org: Org, renew_token: str) -> dict:
     """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint).
 
-    Unlike other calls, a 401/403 here never evicts the org's key or provisions a new one:
-    Craftkit refuses reused, expired and foreign renew tokens that way, so replaying one
-    stale seal would otherwise evict the key for every user of the org, once per replay.
-    A key that really went stale is replaced by the next mint, which retries.
+    The route's stale-key policy (``StaleKey.REFUSED``) keeps a refusal from evicting the
+    org's key: a key that really went stale is replaced by the next mint, which retries.
     """
-    state = bff_state()
-    metrics = state.metrics
-    key = state.keys.get(org.id, org.name)
+    metrics = bff_state().metrics
     try:
-        data = state.upstream.request_json(
-            REFRESH_SESSION.method, REFRESH_SESSION.upstream, key, request_id(),
-            label=REFRESH_SESSION.upstream, failure_code=REFRESH_FAILED,
-            json={"renewToken": renew_token}, headers=forwarded_headers())
+        data = REFRESH_SESSION.fetch_json(org, json={"renewToken": renew_token})
     except (KeyRejected, UpstreamRejected) as error:
         # Another partner's, a reused or an expired renew token: Craftkit answers 401/4xx.
         if error.status == 429:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import cast
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.wsgi import ClosingIterator
@@ -53,7 +54,7 @@ def limit_downloads(blueprint: Blueprint, view: Callable) -> None:
     """
     @blueprint.before_request
     def _take_slot() -> None:
-        if current_app.view_functions.get(request.endpoint) is view:
+        if request.endpoint and current_app.view_functions.get(request.endpoint) is view:
             g.craftkit_free_slot = bff_state().download_slots.take()
 
     @blueprint.after_request
@@ -72,10 +73,12 @@ def limit_downloads(blueprint: Blueprint, view: Callable) -> None:
 
 def _free_when_closed(response: Response, free_slot: Callable[[], None]) -> None:
     """Free the slot when the server closes the body: sent, or the browser has gone."""
+    held: object
     if response.direct_passthrough:
         # werkzeug hands a passthrough body to the server as it is, without the response's
         # own close(), so call_on_close would never run: wrap the body itself.
-        response.response = held = ClosingIterator(response.response, free_slot)
+        body = cast(Iterable[bytes], response.response)
+        response.response = held = ClosingIterator(body, free_slot)
     else:
         response.call_on_close(free_slot)
         held = response

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
-from ..errors import TEMPLATES_FAILED
 from .guards import requested_org
 from .routes import declare
 
 bp = Blueprint("templates", __name__)
-LIST_TEMPLATES = declare("GET", "/templates", upstream="/v1/embed/builder/templates",
-                         failure_code=TEMPLATES_FAILED, query=("limit", "cursor"))
+LIST_TEMPLATES = declare("templates", "GET", "/templates", upstream="/v1/embed/builder/templates",
+                         query=("limit", "cursor"))
 
 
-@bp.get(LIST_TEMPLATES.rule)
-def list_templates():
+@LIST_TEMPLATES.view(bp)
+def list_templates() -> Response:
     """List the org's published templates (limit and cursor pass through)."""
     return jsonify(LIST_TEMPLATES.fetch_json(requested_org()))

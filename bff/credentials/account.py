@@ -24,12 +24,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import (
-    BffError,
     ProvisionFailed,
     ProvisionPending,
     RegistrySecretMismatch,
     RegistryUnavailable,
     TenantDeprovisioned,
+    UpstreamFailure,
     UpstreamRejected,
 )
 from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, RowUnreadable, Tenant
@@ -146,9 +146,7 @@ class AccountProvisioner:
             log.error("Craftkit refused to create a project for org %s: status=%s code=%s",
                       org_id, error.status, error.upstream_code)
             raise ProvisionFailed() from error
-        except BffError as lost:
-            if isinstance(lost, ProvisionFailed):
-                raise
+        except UpstreamFailure as lost:
             # Sent, maybe created, answer lost (timeout, reset, 5xx): look, never re-create.
             log.warning("create for org %s lost its answer (%s); looking for the project",
                         org_id, lost.code)
@@ -159,8 +157,11 @@ class AccountProvisioner:
 
     def _mint(self, tenant: Tenant, owner: str) -> str:
         """Mint a key for the org's project and keep it sealed; the lease goes with it."""
+        project_id = tenant.project_id
+        if project_id is None:
+            raise ProvisionPending()  # the row lost its project (reconcile): start over
         try:
-            minted = self.api.mint(tenant.project_id)
+            minted = self.api.mint(project_id)
         except UpstreamRejected as error:
             log.error("cannot mint a key for org %s: project %s answered %s (deleted outside "
                       "craftkit-bff? run `craftkit-bff tenants reconcile`)", tenant.org_id,
@@ -170,7 +171,7 @@ class AccountProvisioner:
         if not isinstance(key, str) or not key:
             raise ProvisionFailed()
         self.on_step("key_minted")
-        sealed = self.registry.seal_key(tenant.org_id, tenant.project_id, key)
+        sealed = self.registry.seal_key(tenant.org_id, project_id, key)
         key_id = minted.get("id") if isinstance(minted.get("id"), str) else None
         self._update(tenant.org_id, owner, state=KEYED, key_sealed=sealed, key_id=key_id,
                      lease_owner=None, lease_until=None)

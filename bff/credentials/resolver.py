@@ -14,6 +14,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from enum import Enum
 from typing import TypeVar
 
 from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
@@ -49,6 +50,20 @@ def validate_org_id(org_id: object) -> str:
     return org_id
 
 
+class StaleKey(Enum):
+    """What a 401/403 from Craftkit, to a call made with a stored key, means for that call.
+
+    ``RETRY``: the key went stale (Craftkit rotated it): evict it if it is still the stored
+    one, resolve the org's key again and retry the call once. ``REFUSED``: Craftkit may be
+    refusing the request itself rather than the key (a refresh with a reused, expired or
+    foreign renew token answers 401 too), so the key is never evicted on the caller's word:
+    replaying one stale renew token must not cost the org its key, once per replay.
+    """
+
+    RETRY = "retry"
+    REFUSED = "refused"
+
+
 class _Flight:
     """One in-progress provision that concurrent callers for the same org wait on."""
 
@@ -80,13 +95,14 @@ class KeyResolver:
         """Return the org's key from the store, or provision it exactly once."""
         return self._resolve(validate_org_id(org_id), org_name)[0]
 
-    def call(self, org_id: str, org_name: str | None, action: Callable[[str], T]) -> T:
-        """Run action(key); if Craftkit rejects a stored key, evict it and retry once."""
+    def call(self, org_id: str, org_name: str | None, action: Callable[[str], T], *,
+             stale: StaleKey = StaleKey.RETRY) -> T:
+        """Run action(key); what a rejected stored key leads to is ``stale``'s to say."""
         key, stored = self._resolve(validate_org_id(org_id), org_name)
         try:
             return action(key)
         except KeyRejected as error:
-            if not (stored and error.about_key):
+            if stale is StaleKey.REFUSED or not (stored and error.about_key):
                 raise
             self.evict(org_id, key)
             key, _ = self._resolve(org_id, org_name, rejected_key=key)
@@ -104,10 +120,9 @@ class KeyResolver:
         if key is not None:
             return key, True
         with self._lock:
-            flight = self._flights.get(org_id)
-            leader = flight is None
-            if leader:
-                flight = self._flights[org_id] = _Flight()
+            existing = self._flights.get(org_id)
+            leader = existing is None
+            flight = self._flights[org_id] = existing or _Flight()
         if leader:
             return self._lead(flight, org_id, org_name or org_id, rejected_key), False
         if not flight.done.wait(self.wait_timeout):

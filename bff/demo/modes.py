@@ -50,7 +50,11 @@ class DemoCredentials:
         """Switch embed mode on for the org's account project, as its dashboard would."""
         if self.account_key is None:
             return  # provisioned orgs come with embed mode
-        project_id = bff_state(bff_app).registry.get(org_id).project_id
+        registry = bff_state(bff_app).registry
+        tenant = registry.get(org_id) if registry is not None else None
+        if tenant is None or tenant.project_id is None:
+            raise RuntimeError(f"the demo org {org_id!r} has no project to switch embed on")
+        project_id = tenant.project_id
         response = http.post(f"{craftkit_url}/dashboard/projects/{project_id}/embed",
                              headers={"Authorization": f"Bearer {self.account_key}"},
                              timeout=10)

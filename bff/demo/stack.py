@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from flask import Flask
@@ -23,7 +24,7 @@ HOST = "127.0.0.1"
 CATALOG_NAME = "demo-catalog-v1"
 MIN_SESSION_TTL = 2  # the element refreshes no sooner than a second into a session
 # The seed's "customer" namespace, extended a little so a template looks like a real one.
-CATALOG = {
+CATALOG: dict[str, Any] = {
     "allowCustom": True,
     "namespaces": [
         {"key": "customer", "label": "Customer", "fields": [

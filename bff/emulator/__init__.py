@@ -1,4 +1,18 @@
-"""A local Craftkit-compatible server for the demo, the tests and offline work."""
+"""A local Craftkit-compatible server for the demo, the tests and offline work.
+
+- APIs, one blueprint each: ``admin_api`` (provision), ``projects_api`` (the account API),
+  ``sessions_api`` (embed sessions, refresh), ``data_api`` (templates, renders, downloads),
+  ``catalogs_api``, ``iframe_api`` and ``iframe_pages`` (the builder, fill and view pages),
+  ``dashboard_api`` (what Craftkit's dashboard does, e.g. switching embed mode on) and
+  ``faults`` (knobs that drop or hold answers, for the tests);
+- records and rules: ``store`` (SQLite), ``*_records``, ``provisioning``, ``publishing``,
+  ``session_tokens``, ``session_request``, ``catalog_schema``, ``fields``, ``permissions``,
+  ``embed_mode``, ``pagination``, ``pdf``; plumbing: ``config``, ``auth``, ``bodies``,
+  ``errors``, ``crypto``, ``clock``.
+
+Rule: the emulator is its own app (``create_emulator_app``); the BFF's request path never
+imports it, and it shares only the sealing helper with the BFF.
+"""
 
 from __future__ import annotations
 
@@ -47,8 +61,8 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
                    iframe_api, iframe_pages, dashboard_api, faults):
         app.register_blueprint(module.bp)
     # Fault knobs wrap the whole app, so a dropped answer is dropped after it was served.
-    app.wsgi_app = faults.FaultMiddleware(app.wsgi_app, app.extensions["craftkit_emulator"]
-                                          ["faults"])
+    app.wsgi_app = faults.FaultMiddleware(  # type: ignore[method-assign]  # Flask's idiom
+        app.wsgi_app, app.extensions["craftkit_emulator"]["faults"])
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import request
 
@@ -24,6 +24,13 @@ def json_object() -> dict[str, Any]:
     return body
 
 
+@overload
+def string(body: dict[str, Any], key: str, path: str | None = None, *,
+           required: Literal[True] = True, allow_empty: bool = False,
+           max_length: int = MAX_NAME_LENGTH) -> str: ...
+@overload
+def string(body: dict[str, Any], key: str, path: str | None = None, *, required: bool,
+           allow_empty: bool = False, max_length: int = MAX_NAME_LENGTH) -> str | None: ...
 def string(
     body: dict[str, Any],
     key: str,
@@ -54,6 +61,12 @@ def name(body: dict[str, Any]) -> str:
     return string(body, "name").strip()
 
 
+@overload
+def obj(body: dict[str, Any], key: str, path: str | None = None, *,
+        required: Literal[True] = True) -> dict[str, Any]: ...
+@overload
+def obj(body: dict[str, Any], key: str, path: str | None = None, *,
+        required: bool) -> dict[str, Any] | None: ...
 def obj(
     body: dict[str, Any], key: str, path: str | None = None, *, required: bool = True
 ) -> dict[str, Any] | None:

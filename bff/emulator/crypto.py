@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from ..sealing import NONCE_BYTES, SealingKey, derive
 
 # Bump the label, never reuse it, if the sealed format changes.
 _HKDF_INFO = b"craftkit-emulator/org-secrets/v1"
-_NONCE_BYTES = 12
 
 
 class SealBroken(Exception):
@@ -29,23 +24,22 @@ class OrgSecretSealer:
     """Encrypt per-org secrets under a key derived (HKDF-SHA256) from the admin key."""
 
     def __init__(self, admin_key: str):
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-            admin_key.encode("utf-8")
-        )
-        self._aead = AESGCM(derived)
+        # The same AES-256-GCM helper as the BFF's seals (one place to review), in the
+        # emulator's own format: base64 of nonce and ciphertext, no key id.
+        self._key = SealingKey.from_key(derive(admin_key.encode("utf-8"), _HKDF_INFO), b"")
 
     def seal(self, plaintext: str, context: str) -> str:
         """Encrypt plaintext, bound to context (a row id) so sealed values cannot be swapped."""
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
+        nonce, sealed = self._key.seal(plaintext.encode("utf-8"), context.encode("utf-8"))
         return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def open(self, token: str, context: str) -> str:
         """Decrypt a sealed value or raise SealBroken."""
         try:
             raw = base64.urlsafe_b64decode(token.encode("ascii"))
-            nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-            plain = self._aead.decrypt(nonce, sealed, context.encode("utf-8"))
-        except (InvalidTag, ValueError) as e:
+            plain = self._key.open(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8"))
+            if plain is None:
+                raise SealBroken(context)
+            return plain.decode("utf-8")
+        except ValueError as e:
             raise SealBroken(context) from e
-        return plain.decode("utf-8")

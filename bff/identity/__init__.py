@@ -1,9 +1,14 @@
-"""Who is calling: the Identity type, the loader protocol, and the signed-session loader.
+"""Who is calling: the host app's authentication, turned into an ``Identity``.
 
-The tenant and the user always come from the host app's authentication, never from the
-browser alone. A loader is any callable returning an Identity or None (unauthenticated);
-the JWT loader lives in jwt_identity.py, beside the JWKS keys it uses. Which loader an app
-uses is decided once, in extension.py.
+- here: ``Identity`` and ``Carrier``, the ``IdentityLoader`` protocol, and the built-in
+  signed-session loader (``sign_in``/``sign_out`` store an identity in Flask's session);
+- ``jwt_loader``: a JWT (HS256, RS256, ES256) from the Authorization header or a cookie,
+  beside ``jwks``, the identity provider's published keys;
+- ``choice``: which one source an app uses, decided once at start-up.
+
+Rule: the tenant and the user always come from the host app's authentication, never from
+the browser alone. A loader is any callable returning an Identity or None
+(unauthenticated); a host app may pass its own to ``CraftkitBFF``.
 """
 
 from __future__ import annotations
@@ -14,8 +19,6 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from flask import g, session
-
-from ..state import bff_state
 
 SESSION_KEY = "craftkit_identity"
 MAX_ID_LENGTH = 200
@@ -135,8 +138,8 @@ class SessionIdentityLoader:
 session_identity_loader = SessionIdentityLoader()
 
 
-def current_identity() -> Identity | None:
-    """Return the caller's identity (loaded once per request), or None."""
+def current_identity(loader: IdentityLoader) -> Identity | None:
+    """Return the caller's identity as loader sees it (loaded once per request), or None."""
     if "craftkit_identity" not in g:
-        g.craftkit_identity = bff_state().identity_loader()
+        g.craftkit_identity = loader()
     return g.craftkit_identity

@@ -93,7 +93,7 @@ def _parse(document: object) -> dict[str | None, tuple[str, Any]]:
                 or not isinstance(entry.get("kid", ""), str)
                 or not isinstance(entry.get("kty", ""), str)):
             continue
-        algorithm = entry.get("alg") or _ALGORITHM_BY_KEY_TYPE.get(entry.get("kty"))
+        algorithm = entry.get("alg") or _ALGORITHM_BY_KEY_TYPE.get(str(entry.get("kty", "")))
         if algorithm not in ALGORITHMS:
             continue
         try:

@@ -111,7 +111,7 @@ class JwtIdentityLoader:
         if identity is None:
             claims = self._verify(token)
             identity = Identity.from_claims(claims, via=via) if claims else None
-            if identity is None:
+            if claims is None or identity is None:
                 return None
             self._verified.add(token, via, identity, int(claims["exp"]))
         return identity

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,17 +111,17 @@ GRANIAN_LOGGING = {"version": 1, "disable_existing_loggers": False, "formatters"
                                                "granian.access": {"propagate": True}}}
 
 
-def scrub_secrets(environ: dict | None = None) -> None:
+def scrub_secrets(environ: MutableMapping[str, str] | None = None) -> None:
     """Remove secret settings from the environment once the app has read them.
 
     granian copies the process environment into every request's WSGI environ; without
     this, the admin key would ride along with each request, one error reporter away from
     a log or a crash report.
     """
-    environ = os.environ if environ is None else environ
+    target = os.environ if environ is None else environ
     for item in declared():
         if item.secret:
-            environ.pop(item.env, None)
+            target.pop(item.env, None)
 
 
 def worker_app() -> Flask:
@@ -141,6 +141,7 @@ def serve(bind: str | None = None, workers: int | None = None,
     Defaults: CRAFTKIT_BIND, one worker per available core, CRAFTKIT_THREADS threads each.
     """
     from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
     from granian.server import Server
 
     settings = server_settings()
@@ -158,7 +159,7 @@ def serve(bind: str | None = None, workers: int | None = None,
             "bff.ops.server:worker_app", address=host, port=port, interface=Interfaces.WSGI,
             workers=workers, blocking_threads=threads, http=HTTPModes.http1,
             websockets=False, respawn_failed_workers=True,
-            workers_kill_timeout=GRACEFUL_TIMEOUT, log_level=settings.log_level,
+            workers_kill_timeout=GRACEFUL_TIMEOUT, log_level=LogLevels(settings.log_level),
             log_dictconfig=GRANIAN_LOGGING)
         server.serve(target_loader=worker_app, wrap_loader=False)
     return 0

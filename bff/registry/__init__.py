@@ -4,7 +4,12 @@ org has, and where its creation stands.
 - ``engine``: SQLite or PostgreSQL through SQLAlchemy Core (psycopg 3, pooled);
 - ``schema``: the tables and their versioned migrations;
 - ``crypto``: AES-256-GCM row encryption under CRAFTKIT_REGISTRY_SECRET (and _PREVIOUS);
-- ``records``: a row and its states; ``store``: the short transactions that change rows.
+- ``records``: a row and its states; ``store``: the short transactions that change rows,
+  and ``Registry.lease``, an org's lease held for a block;
+- ``naming``: the marker in a project's name that says which org it belongs to.
+
+Rule: no transaction or lock is ever held across an upstream call; a worker holds an org's
+lease (a row's owner and expiry) instead, and every step can be finished by another worker.
 
 SQLAlchemy (the ``registry`` extra; psycopg comes with ``postgres``) is loaded only when a
 registry is used: ``Registry``, ``create_registry_engine`` and ``shown_url`` are imported on

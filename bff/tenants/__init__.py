@@ -11,6 +11,7 @@ call; changes to an org happen under its lease (``Registry.lease``), like provis
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,7 +143,7 @@ class Tenants:
         self.state.keys.store.delete(org_id)
         return self.show(org_id)
 
-    def reconcile(self, fix: bool = False) -> list[Finding]:
+    def reconcile(self, fix: bool = False) -> builtins.list[Finding]:
         """Compare the registry with the account's projects; with fix, repair what differs."""
         if not self.account_mode:
             raise OperatorError("reconcile lists the account's projects, which needs "

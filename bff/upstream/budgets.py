@@ -84,7 +84,7 @@ def budgeted(budget: ReadBudget | None) -> Iterator[None]:
 class _BudgetedReader(io.RawIOBase):
     """The socket as http.client reads it, each read limited to what the budget has left."""
 
-    def __init__(self, raw: socket.SocketIO, sock: socket.socket, budget: ReadBudget) -> None:
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, budget: ReadBudget) -> None:
         super().__init__()
         # raw is the SocketIO that makefile() made: holding it keeps the socket open after
         # http.client hands the connection over to the response ("Connection: close").

@@ -73,7 +73,7 @@ class Upstream:
         # POSTs to idempotent_posts (paths) may be retried on a gateway status, like GETs.
         self._session = pooled_session(base_url, pool_size, outbound, idempotent_posts)
         # The base URL as requests would normalise it (IDNA host, quoting), done once.
-        self._prepared_base = requests.Request("GET", base_url + "/").prepare().url[:-1]
+        self._prepared_base = str(requests.Request("GET", base_url + "/").prepare().url)[:-1]
 
     def request_json(self, method: str, path: str, api_key: str, request_id: str, *,
                      label: str, failure_code: str, json: dict | None = None,
@@ -131,7 +131,7 @@ class Upstream:
         budget = ReadBudget(self.timeout[1], renew_every=STALL_BYTES if stream else None)
         try:
             request = self._prepare(method, path, bearer, request_id, json, params, headers)
-            adapter = self._session.get_adapter(request.url)
+            adapter = self._session.get_adapter(str(request.url))
             with budgeted(budget):
                 response = adapter.send(request, stream=True, timeout=self.timeout,
                                         verify=self._session.verify, cert=None,
@@ -175,7 +175,7 @@ class Upstream:
         :raises requests.RequestException: as requests would: InvalidHeader for a header
             it refuses, InvalidJSONError for a body JSON cannot encode.
         """
-        all_headers = CaseInsensitiveDict(self._session.headers)
+        all_headers: CaseInsensitiveDict[str | bytes] = CaseInsensitiveDict(self._session.headers)
         all_headers.update({"Authorization": f"Bearer {bearer}", "X-Request-ID": request_id,
                             "Accept": "application/json", **(headers or {})})
         for header in all_headers.items():

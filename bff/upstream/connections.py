@@ -97,7 +97,7 @@ def root_answers(session: requests.Session, base_url: str, timeout: float) -> bo
     request = requests.Request("GET", base_url + "/", headers=session.headers).prepare()
     try:
         with budgeted(ReadBudget(timeout)):
-            response = session.get_adapter(request.url).send(
+            response = session.get_adapter(str(request.url)).send(
                 request, stream=True, timeout=timeout, verify=session.verify, cert=None,
                 proxies=session.proxies)
         response.close()

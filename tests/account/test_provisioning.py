@@ -151,3 +151,21 @@ def test_a_row_that_does_not_decrypt_is_a_clear_error_naming_the_variable(
     assert "CRAFTKIT_REGISTRY_SECRET" in answer.json()["message"]
     assert "CRAFTKIT_REGISTRY_SECRET" in caplog.text and key not in caplog.text
     one_project(emulator)
+
+
+def test_metrics_label_account_calls_by_template_not_by_project(emulator, make_app):
+    app = make_app(CRAFTKIT_METRICS="true")
+    with serve_app(app) as url:
+        for org in ("acme", "globex", "initech"):
+            assert mint(url, org).status_code == 200
+        text = app.test_client().get("/metrics").get_data(as_text=True)
+    keys_series = [line for line in text.splitlines()
+                   if line.startswith("craftkit_bff_upstream_duration_seconds_count{")
+                   and "/keys" in line]
+    # One series for every project's key mint (the registry is process-wide: other tests'
+    # mints count in it too), never one per project.
+    assert [line.rsplit(" ", 1)[0] for line in keys_series] == [
+        'craftkit_bff_upstream_duration_seconds_count{endpoint="/v1/projects/{id}/keys",'
+        'outcome="201"}']
+    for project in emulator.projects():
+        assert project["id"] not in text

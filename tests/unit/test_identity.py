@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bff import Carrier, Identity, create_app
+from bff import Carrier, ConfigError, Identity, create_app
 
 from .support import ADMIN_KEY, BASE, JWT_SECRET, make_jwt
 
@@ -170,3 +170,24 @@ def test_loaders_say_whether_they_need_the_session_secret():
     settings = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET}
                           ).extensions["craftkit_bff"].settings
     assert not needs_secret_key(JwtIdentityLoader(settings))
+
+
+def test_two_identity_sources_are_a_start_up_error(config):
+    # A host loader and JWT settings at once: neither may silently win.
+    with pytest.raises(ConfigError) as refused:
+        create_app(config, identity_loader=lambda: Identity("someone"))
+    assert "Two identity sources" in str(refused.value)
+    assert "CRAFTKIT_AUTH_JWT_SECRET" in str(refused.value)
+    assert "identity_loader" in str(refused.value)
+    assert JWT_SECRET not in str(refused.value)
+
+
+def test_a_mounted_app_with_its_own_loader_and_jwt_settings_is_refused(config):
+    from flask import Flask
+
+    from bff import CraftkitBFF
+
+    app = Flask("host")
+    app.config.update(config)
+    with pytest.raises(ConfigError, match="Two identity sources"):
+        CraftkitBFF(app, identity_loader=lambda: None)

@@ -2,7 +2,7 @@
 
 from bff import create_app
 
-from .support import BASE, expect_provision, post_json, session_payload
+from .support import BASE, bearer, expect_provision, post_json, session_payload
 
 
 def metric(text, name, **labels):
@@ -58,3 +58,56 @@ def test_upstream_up_is_measured_by_a_scrape_without_readyz(config, upstream):
     upstream.get(BASE + "/", status=404)  # any answer below 500: Craftkit is there
     up = create_app({**config, "CRAFTKIT_METRICS": "true"}).test_client()
     assert metric(up.get("/metrics").get_data(as_text=True), "craftkit_bff_upstream_up") == 1
+
+
+def test_a_parameterised_route_adds_one_series_not_one_per_id(config, upstream):
+    client = create_app({**config, "CRAFTKIT_METRICS": "true"}).test_client()
+    expect_provision(upstream)
+    ids = ["r1", "r2", "r-3"]
+    for render_id in ids:
+        upstream.get(f"{BASE}/v1/embed/renders/{render_id}/download", body=b"%PDF-1.4 x",
+                     content_type="application/pdf")
+    for render_id in ids:
+        response = client.get(f"/api/craftkit/renders/{render_id}/download", headers=bearer())
+        assert response.status_code == 200
+        response.close()
+    text = client.get("/metrics").get_data(as_text=True)
+    series = {line.split("{", 1)[1].rsplit("}", 1)[0] for line in text.splitlines()
+              if line.startswith("craftkit_bff_upstream_duration_seconds_count{")
+              and "download" in line}
+    assert series == {'endpoint="/v1/embed/renders/{render_id}/download",outcome="200"'}
+    assert metric(text, "craftkit_bff_upstream_duration_seconds_count",
+                  endpoint="/v1/embed/renders/{render_id}/download") == 3
+    assert not any(render_id + "/" in text for render_id in ids)
+    assert metric(text, "craftkit_bff_requests_total",
+                  route="/api/craftkit/renders/<render_id>/download", status="200") == 3
+
+
+def test_a_new_parameterised_route_is_labelled_by_its_template(config, upstream):
+    # What a newcomer adds for one more proxied GET with an id in its path.
+    from flask import Blueprint, jsonify
+
+    from bff.api.guards import requested_org
+    from bff.api.routes import CRAFTKIT_ID, Route
+
+    render_status = Route("render", "GET", "/renders/<render_id>",
+                          "/v1/embed/renders/{render_id}", path={"render_id": CRAFTKIT_ID})
+    bp = Blueprint("render_status", __name__)
+
+    @render_status.view(bp)
+    def show_render(render_id):
+        return jsonify(render_status.fetch_json(requested_org(), render_id=render_id))
+
+    app = create_app({**config, "CRAFTKIT_METRICS": "true"})
+    app.register_blueprint(bp, url_prefix="/api/craftkit")
+    client = app.test_client()
+    expect_provision(upstream)
+    for render_id in ("r1", "r2"):
+        upstream.get(f"{BASE}/v1/embed/renders/{render_id}", json={"status": "done"})
+        assert client.get(f"/api/craftkit/renders/{render_id}",
+                          headers=bearer()).json == {"status": "done"}
+    assert client.get("/api/craftkit/renders/bad%20id", headers=bearer()).status_code == 400
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric(text, "craftkit_bff_upstream_duration_seconds_count",
+                  endpoint="/v1/embed/renders/{render_id}", outcome="200") == 2
+    assert "renders/r1" not in text and "renders/r2" not in text
