@@ -111,17 +111,22 @@ def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900,
     # Only the demo page may frame the emulator's pages, under either local name.
     emulator_app.config["FRAME_ANCESTORS"] = [f"http://{HOST}:{bff_port}",
                                               f"http://localhost:{bff_port}"]
-    threads = [threading.Thread(target=s.serve_forever, name="craftkit-demo", daemon=True)
-               for s in servers]
-    for thread in threads:
-        thread.start()
+    emulator_thread, bff_thread = [
+        threading.Thread(target=s.serve_forever, name="craftkit-demo", daemon=True)
+        for s in servers]
     stack = DemoStack(f"http://{HOST}:{bff_port}/", emulator_url, bff_app, emulator_app,
-                      servers, threads, credentials)
+                      servers, [emulator_thread, bff_thread], credentials)
+    # Seeding talks to the emulator and to the BFF app in-process; the BFF starts answering
+    # once every org is ready, so nobody signs in to a half-seeded demo (its socket already
+    # listens: an early request waits in the backlog, it is not refused).
+    emulator_thread.start()
     try:
         seed_orgs(bff_app, emulator_url, credentials)
     except BaseException:
+        bff_thread.start()  # stop() can shut down only a server that runs
         stack.stop()
         raise
+    bff_thread.start()
     return stack
 
 

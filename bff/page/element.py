@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, redirect, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound as MissingFile
 
 from .._version import __version__
@@ -46,7 +47,7 @@ def element_file(version: str, name: str) -> Response:
 
 
 @bp.get("/element/<name>")
-def current_element_file(name: str) -> Response:
+def current_element_file(name: str) -> ResponseReturnValue:
     """Redirect to this version's entry module or types (never cached: versions change)."""
     if name not in ENTRY_FILES:
         raise _no_such_file()
