@@ -5,10 +5,11 @@ with a valid one, it continues that trace (its trace id and sampled flag); other
 request starts a trace of its own. Outside a request (commands), each call starts one.
 
 With ``CRAFTKIT_OTEL=true`` (the ``otel`` extra) the process records spans through the
-OpenTelemetry API and the tracer provider the process set up: ``craftkit.request`` per
-browser request (continuing its ``traceparent``), ``craftkit.key.resolve`` per key lookup,
-one client span per call to Craftkit (whose context is the ``traceparent`` sent), and what
-callers open with ``span()``, e.g. ``with span("craftkit.catalog.publish", org=org_id):``.
+OpenTelemetry API and the tracer provider the process set up: a server span per browser
+request (``POST /api/craftkit/session``, continuing its ``traceparent``),
+``craftkit.key.resolve`` per key lookup, a client span per call to Craftkit (its context is
+the ``traceparent`` sent), and what callers open with ``span()``, e.g.
+``with span("craftkit.catalog.publish", org=org_id):``.
 Attributes name the org and the route (and HTTP method and status), never a key, a token
 or a body. The switch is the process's, as OpenTelemetry's provider is.
 
