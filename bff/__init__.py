@@ -1,9 +1,10 @@
 """craftkit-bff: a Flask backend-for-frontend for the embedded Craftkit document builder.
 
 Start at ``create_app`` (bff/app.py: the standalone app) or ``CraftkitBFF``
-(bff/extension.py: where every part is chosen and plugged in). Names are imported on first
-use, so ``import bff.config`` (the gunicorn configuration does) loads neither Flask nor the
-metrics library before the server has set up its environment.
+(bff/extension.py: where every part is chosen and plugged in). What each optional
+dependency (an extra) is for, and the error that names it: bff/extras.py. Names are
+imported on first use, so ``import bff.config`` (the gunicorn configuration does) loads
+neither Flask nor the metrics library before the server has set up its environment.
 """
 
 from __future__ import annotations
