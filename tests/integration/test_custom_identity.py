@@ -8,7 +8,7 @@ import requests
 
 from bff import ConfigError
 from examples.flask_host.app import create_host_app
-from tests.servers import serve_app
+from tests.support.servers import serve_app
 
 from .conftest import ADMIN_KEY
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from bff.api import REGISTRY
 from bff.config import markdown_table
 from bff.emulator.config import _ENV as EMULATOR_VARIABLES
 from bff.extras import EXTRAS
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md")), ROOT / "benchmarks" / "HISTORY.md"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -31,7 +30,7 @@ EXAMPLES = {
     "examples/nextjs/next.config.mjs": "docs/nextjs.md",
     "examples/nextjs/app/documents/page.tsx": "docs/nextjs.md",
     "examples/nextjs/app/documents/TemplateBuilder.tsx": "docs/embedding.md",
-    "tests/element/types/react-example.tsx": "docs/embedding.md",
+    "tests/browser/element/types/react-example.tsx": "docs/embedding.md",
 }
 
 

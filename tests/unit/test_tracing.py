@@ -16,7 +16,15 @@ from bff import ConfigError, create_app
 from bff.ops import tracing
 from bff.upstream import Upstream
 
-from .support import BASE, SECRETS, UPSTREAM_RENEW, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import (
+    BASE,
+    SECRETS,
+    UPSTREAM_RENEW,
+    bearer,
+    expect_provision,
+    post_json,
+    session_payload,
+)
 
 TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 INCOMING = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -31,8 +39,6 @@ def sent_traceparents(upstream) -> list[re.Match]:
 def mint(client, upstream, headers=None):
     expect_provision(upstream)
     upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
-    from .support import bearer
-
     return post_json(client, "/session", {"mode": "create"}, {**bearer(), **(headers or {})})
 
 
