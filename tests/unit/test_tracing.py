@@ -15,7 +15,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from bff import ConfigError, create_app
 from bff.ops import tracing
 from bff.upstream import Upstream
-
 from tests.support.craftkit_mock import (
     BASE,
     SECRETS,

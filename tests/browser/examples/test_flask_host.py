@@ -30,6 +30,7 @@ def host():
 def test_the_example_page_mounts_the_element_from_a_plain_module_and_publishes(
         host, page, caplog):
     caplog.set_level(logging.INFO, logger="bff.request")
+    page.set_default_timeout(20_000)  # a whole app's first page, on a busy machine
     page.request.post(host + "/login", form={"user": "ada"})
     modules = []
     page.on("response", lambda response: modules.append((response.url, response.status))

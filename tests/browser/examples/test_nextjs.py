@@ -65,6 +65,7 @@ def stack(tmp_path_factory):
 
 def test_the_nextjs_example_signs_in_embeds_and_publishes(stack, page):
     next_url, bff_url = stack
+    page.set_default_timeout(20_000)  # a whole app's first page, on a busy machine
     calls = []
     page.on("request", lambda request: calls.append(request.url))
     page.goto(next_url)
