@@ -22,6 +22,7 @@ from .credentials import AdminProvisioner, KeyResolver, KeyStore, TenantProvisio
 from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
 from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
+from .credentials.offboarding import offboarding_for
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.renew_tokens import RenewTokenSealer
 from .credentials.selection import key_store_for, wait_timeout_for
@@ -108,7 +109,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
             registry.engine.dispose()
         raise
     keys = KeyResolver(provisioner, store, metrics=metrics,
-                       wait_timeout=wait_timeout_for(settings))
+                       wait_timeout=wait_timeout_for(settings),
+                       offboarding=offboarding_for(registry, settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl)
     return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,

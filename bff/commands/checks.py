@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..config import Settings
 from ..credentials.account_api import AccountApi
 from ..credentials.admin_api import AdminApi
 from ..errors import BffError
+from ..ops.requestlog import printable
 from ..registry import RowUnreadable, Tenant
 from ..state import BffState
 from .report import Report
@@ -47,6 +49,30 @@ def check_account_key(report: Report, api: AccountApi) -> None:
         report.ok("account key", "accepted (listed projects, nothing changed)")
 
 
+# A cache key shorter than this is guessable; the registry secret has the same floor.
+MIN_CACHE_KEY = 16
+
+
+def check_key_store_secret(report: Report, settings: Settings) -> None:
+    """Report what the Redis key store's entries are sealed under (never an empty secret)."""
+    if not settings.cache_url:
+        report.skip("key store secret", "keys stay in each process (CRAFTKIT_CACHE_URL unset)")
+        return
+    if not settings.cache_secret:
+        report.fail("key store secret", "Redis entries would be sealed under an empty secret",
+                    "set CRAFTKIT_CACHE_KEY (e.g. `openssl rand -hex 32`) on every host")
+    elif settings.cache_key and len(settings.cache_key) < MIN_CACHE_KEY:
+        report.fail("key store secret", f"CRAFTKIT_CACHE_KEY is shorter than {MIN_CACHE_KEY} "
+                    "characters: anyone who can read Redis could guess it",
+                    "set a long random CRAFTKIT_CACHE_KEY (e.g. `openssl rand -hex 32`)")
+    elif settings.cache_key:
+        report.ok("key store secret", "Redis entries are sealed under CRAFTKIT_CACHE_KEY")
+    else:
+        source = "CRAFTKIT_ADMIN_KEY" if settings.admin_key else "CRAFTKIT_ACCOUNT_KEY"
+        report.ok("key store secret", f"Redis entries are sealed under a key derived from "
+                  f"{source} (set CRAFTKIT_CACHE_KEY to rotate them apart from it)")
+
+
 def check_registry(report: Report, state: BffState) -> None:
     """Report whether the registry opens and every sealed key in it decrypts."""
     registry = state.registry
@@ -64,10 +90,18 @@ def check_registry(report: Report, state: BffState) -> None:
                     "check CRAFTKIT_REGISTRY_URL and that the database is up")
         return
     unreadable = [t.org_id for t in tenants if t.key_sealed and not _opens(registry, t)]
+    tampered = [t.org_id for t in tenants if not registry.intact(t)]
+    if tampered:
+        report.fail("registry", f"{len(tampered)} row(s) fail their seal (changed outside "
+                    "craftkit-bff, or sealed under another secret): orgs "
+                    f"{', '.join(map(printable, tampered[:10]))}; they are not served",
+                    "restore them from a backup taken with this secret, or deprovision and "
+                    "provision them again (`craftkit-bff tenants`)")
+        return
     if unreadable:
         report.fail("registry", f"{len(unreadable)} row(s) cannot be decrypted with "
                     "CRAFTKIT_REGISTRY_SECRET (nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS): "
-                    f"orgs {', '.join(unreadable[:10])}",
+                    f"orgs {', '.join(map(printable, unreadable[:10]))}",
                     "set CRAFTKIT_REGISTRY_SECRET (or _PREVIOUS, during a rotation) to the "
                     "secret these rows were written with, then run `craftkit-bff tenants "
                     "reencrypt`")
@@ -78,6 +112,10 @@ def check_registry(report: Report, state: BffState) -> None:
     report.ok("registry", f"{where}: {len(tenants)} org(s), every key decrypts"
               + (f"; {stale} still under the previous secret (run `craftkit-bff tenants "
                  "reencrypt`)" if stale else ""))
+    if cipher is None:
+        report.detail("rows are not sealed: set CRAFTKIT_REGISTRY_SECRET so that a change made "
+                      "to the database behind craftkit-bff's back (a deprovisioned org's state, "
+                      "say) is refused")
 
 
 def _opens(registry: Registry, tenant: Tenant) -> bool:

@@ -23,7 +23,12 @@ from ..page.csp import frame_ancestors_allow
 from ..parsers import without_credentials
 from ..registry import KEYED
 from ..state import BffState
-from .checks import check_account_key, check_admin_key, check_registry
+from .checks import (
+    check_account_key,
+    check_admin_key,
+    check_key_store_secret,
+    check_registry,
+)
 from .report import Report
 
 # Who the framing check's test session is for: a user no host app has.
@@ -69,6 +74,7 @@ def _diagnose(report: Report, state: BffState, config: dict, org_id: str | None,
     elif state.admin_api is not None:
         check_admin_key(report, state.admin_api)
     check_registry(report, state)
+    check_key_store_secret(report, state.settings)
     origins = host_origins or sorted(state.settings.allowed_origins)
     if org_id and origins and not (may_provision or _already_keyed(state, org_id)):
         report.skip("framing", f"checking framing needs a session of {org_id!r}, and so its "

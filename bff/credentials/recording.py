@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ..errors import RegistryUnavailable, TenantDeprovisioned
+from ..ops.requestlog import printable
 from ..registry import DEPROVISIONED, KEYED
 from .admin_api import AdminApi
 
@@ -57,7 +58,7 @@ class RecordingAdminProvisioner:
             if not self.registry.record(org_id, org_name, self.strategy, **values):
                 raise TenantDeprovisioned()  # deprovisioned while we were provisioning
         except RegistryUnavailable:
-            log.warning("could not record org %s in the tenant registry", org_id)
+            log.warning("could not record org %s in the tenant registry", printable(org_id))
         return record["apiKey"]
 
 
