@@ -104,7 +104,7 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
     keys = KeyResolver(provisioner, store, metrics=metrics,
                        wait_timeout=wait_timeout_for(settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
-                              settings.seal_ttl)
+                              settings.seal_ttl, previous=settings.seal_previous)
     return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,
                     UpstreamHealth(upstream.probe, breaker, metrics),
                     DownloadSlots(settings.threads), registry, admin_api, account_api)
