@@ -23,6 +23,7 @@ from .credentials import AdminProvisioner, KeyResolver, KeyStore, TenantProvisio
 from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
 from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
+from .credentials.key_check import KeyCheck, templates_probe
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.selection import key_store_for, wait_timeout_for
 from .identity import IdentityLoader, needs_secret_key
@@ -102,7 +103,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
             registry.engine.dispose()
         raise
     keys = KeyResolver(provisioner, store, metrics=metrics,
-                       wait_timeout=wait_timeout_for(settings))
+                       wait_timeout=wait_timeout_for(settings),
+                       key_check=KeyCheck(templates_probe(upstream)))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl, previous=settings.seal_previous)
     return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,

@@ -27,9 +27,11 @@ from .session_answer import session_response
 bp = Blueprint("sessions", __name__)
 MINT_SESSION = declare("session", "POST", "/session", upstream="/v1/embed/sessions")
 # Craftkit answers a reused, expired or foreign renew token with a 401 too: a refusal of a
-# refresh never evicts the org's key on its own (a replayed seal would evict it each time).
+# refresh evicts the org's key only when a check with the same key shows it went stale
+# (a replayed seal would otherwise evict it each time; a rotated key would reload every
+# open builder).
 REFRESH_SESSION = declare("refresh", "POST", "/refresh",
-                          upstream="/v1/embed/sessions/refresh", stale_key=StaleKey.REFUSED)
+                          upstream="/v1/embed/sessions/refresh", stale_key=StaleKey.VERIFY)
 
 MODES = ("create", "edit", "fill", "view")
 BUILDER_PERMISSIONS = {
@@ -74,8 +76,8 @@ def refresh_session() -> Response:
 def _refresh_upstream(org: Org, renew_token: str) -> dict:
     """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint).
 
-    The route's stale-key policy (``StaleKey.REFUSED``) keeps a refusal from evicting the
-    org's key: a key that really went stale is replaced by the next mint, which retries.
+    The route's stale-key policy (``StaleKey.VERIFY``) keeps a refusal of the request from
+    evicting the org's key, and refreshes again with a new key when the old one went stale.
     """
     metrics = bff_state().metrics
     try:

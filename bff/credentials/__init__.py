@@ -1,6 +1,8 @@
 """Per-org Craftkit project keys: where they come from, where they are kept, how they resolve.
 
-- ``resolver``: validation, single flight and evict-and-retry (``KeyResolver``);
+- ``resolver``: validation, single flight and evict-and-retry (``KeyResolver``), with a
+  stale-key policy per call (``StaleKey``); ``key_check``: the shared, remembered check
+  with the same key that tells a stale key from a refused request (``StaleKey.VERIFY``);
 - ``stores``: where resolved keys are kept (``KeyStore``; in-process ``MemoryKeyStore``),
   and the optional ``FleetLocks`` capability;
 - ``redis_store``, ``redis_link``, ``envelope``: the shared store (``RedisKeyStore``),
