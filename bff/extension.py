@@ -26,12 +26,13 @@ from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
 from .credentials.key_check import KeyCheck, templates_probe
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.selection import key_store_for, wait_timeout_for
+from .credentials.tenant_client import TenantClient
 from .identity import IdentityLoader, needs_secret_key
 from .identity.choice import identity_loader_for
 from .ops.metrics import Metrics
 from .page import element
 from .registry import Registry, open_registry, prepare_at_start
-from .state import EXTENSION, BffState
+from .state import EXTENSION, BffState, bff_state
 from .upstream import Upstream
 from .upstream.breaker import CircuitBreaker
 from .upstream.connections import outbound_for
@@ -79,6 +80,18 @@ class CraftkitBFF:
         app.add_template_global(element.element_url, "craftkit_element_url")
         if settings.ops_routes:
             app.register_blueprint(health.bp)
+
+    def tenant(self, org_id: str, org_name: str | None = None,
+               app: Flask | None = None) -> TenantClient:
+        """Return a client that calls Craftkit as org_id, with its own project key.
+
+        For the host's backend (a background job, a script), not the browser: the key is
+        resolved as the routes resolve it and never leaves the client. ``app`` defaults to
+        the current app; the client itself needs no app context once made.
+
+        :raises InvalidRequest: org_id is not a usable org id (empty, too long, ...).
+        """
+        return TenantClient(bff_state(app), org_id, org_name)
 
 
 def build_state(settings: Settings, identity_loader: IdentityLoader,

@@ -12,7 +12,9 @@
   for the operator commands); the admin strategy, ``AdminProvisioner``, and with a tenant
   registry ``recording.RecordingAdminProvisioner``; the account strategy, ``account``;
 - ``admin_api``, ``account_api``: the admin and account keys and the Craftkit calls each
-  may make (the keys never leave these objects).
+  may make (the keys never leave these objects);
+- ``tenant_client``: ``TenantClient``, Craftkit's API as one org for the host's backend
+  (``CraftkitBFF.tenant``), through the resolver like the routes.
 
 Rule: nothing outside this package knows which store or provisioner an app uses (the
 extension picks them once from the configuration, or takes the host app's own), and the
