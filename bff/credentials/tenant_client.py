@@ -40,29 +40,31 @@ class TenantClient:
         self.org_name = org_name
 
     def get(self, endpoint: str, *, params: Mapping[str, str] | None = None,
-            **path: str) -> dict[str, Any]:
+            path: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET a JSON object, e.g. ``get("/v1/embed/renders", params={"limit": "20"})``."""
-        return self.request("GET", endpoint, params=params, **path)
+        return self.request("GET", endpoint, params=params, path=path)
 
-    def post(self, endpoint: str, json: dict[str, Any] | None = None, **path: str,
-             ) -> dict[str, Any]:
+    def post(self, endpoint: str, json: dict[str, Any] | None = None, *,
+             path: Mapping[str, str] | None = None) -> dict[str, Any]:
         """POST a JSON body and return Craftkit's JSON object."""
-        return self.request("POST", endpoint, json=json, **path)
+        return self.request("POST", endpoint, json=json, path=path)
 
     def request(self, method: str, endpoint: str, *, json: dict[str, Any] | None = None,
                 params: Mapping[str, str] | None = None,
+                path: Mapping[str, str] | None = None,
                 failure_code: str = FAILURE_CODE, stale: StaleKey = StaleKey.RETRY,
-                **path: str) -> dict[str, Any]:
+                ) -> dict[str, Any]:
         """Call ``endpoint`` (a template such as ``/v1/embed/renders/{id}``) with the org's key.
 
-        :param path: the values of the template's placeholders (each quoted as one segment).
+        :param path: the values of the template's placeholders (each quoted as one
+            segment): ``request("GET", "/v1/embed/renders/{id}", path={"id": render_id})``.
         :param failure_code: the code of the ``UpstreamRejected`` a 4xx becomes.
         :returns: the JSON object Craftkit answered (``{}`` for a 204).
         :raises BffError: ``UpstreamRejected`` (4xx), ``UpstreamError``, ``UpstreamTimeout``,
             ``UpstreamUnavailable``, ``KeyRejected``, ``ProvisionFailed``, ...
         :raises ValueError: a method or endpoint template this client does not send.
         """
-        target = _formatted(method, endpoint, path)
+        target = _formatted(method, endpoint, path or {})
 
         def call(key: str) -> dict[str, Any]:
             response = self._state.upstream.send(
@@ -72,9 +74,10 @@ class TenantClient:
 
         return self._state.keys.call(self.org_id, self.org_name, call, stale=stale)
 
-    def open_stream(self, endpoint: str, **path: str) -> requests.Response:
+    def open_stream(self, endpoint: str, *, path: Mapping[str, str] | None = None,
+                    ) -> requests.Response:
         """Start a streamed GET (a PDF download, say); the caller closes the response."""
-        target = _formatted("GET", endpoint, path)
+        target = _formatted("GET", endpoint, path or {})
         upstream = self._state.upstream
         return self._state.keys.call(self.org_id, self.org_name, lambda key: (
             upstream.request_stream(target, key, request_id(), label=endpoint,

@@ -34,7 +34,7 @@ def test_placeholders_are_quoted_and_the_metrics_label_is_the_template(tenant, u
     monkeypatch.setattr(metrics, "upstream", lambda label, *_: labels.append(label))
     expect_provision(upstream)
     upstream.get(BASE + "/v1/embed/renders/a%2Fb%3Fc", json={"id": "a/b?c"})
-    assert tenant.get("/v1/embed/renders/{id}", id="a/b?c") == {"id": "a/b?c"}
+    assert tenant.get("/v1/embed/renders/{id}", path={"id": "a/b?c"}) == {"id": "a/b?c"}
     assert labels[-1] == "/v1/embed/renders/{id}"
 
 
@@ -73,7 +73,7 @@ def test_a_refusal_and_a_timeout_are_the_bffs_errors(tenant, upstream):
 ])
 def test_only_craftkit_path_templates_are_called(tenant, upstream, endpoint, values):
     with pytest.raises(ValueError):
-        tenant.get(endpoint, **values)
+        tenant.get(endpoint, path=values)
 
 
 def test_an_unusable_org_id_is_refused_before_any_call(app, upstream):
