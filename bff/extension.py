@@ -1,9 +1,10 @@
 """The Flask extension: where every part of the BFF is chosen and plugged in.
 
 ``build_state`` is the map: the upstream client, the provisioning strategy and its API,
-the key resolver with its store, the renew-token sealer and the identity loader, each
-picked once from the settings (or given by the host app), then reached by every request
-through ``bff_state()`` (bff/state.py). Routes come from ``bff.api``.
+the key resolver with its store, the renew-token sealer, the catalog publisher (with a
+catalog file) and the identity loader, each picked once from the settings (or given by the
+host app), then reached by every request through ``bff_state()`` (bff/state.py). Routes
+come from ``bff.api``; ``CraftkitBFF.tenant`` gives the host's backend Craftkit as one org.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from . import api
 from .api import health
 from .api.renew_tokens import RenewTokenSealer
 from .api.slots import DownloadSlots
+from .catalogs.selection import publisher_for
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, TenantProvisioner
 from .credentials.account import AccountProvisioner
@@ -91,7 +93,8 @@ class CraftkitBFF:
 
         :raises InvalidRequest: org_id is not a usable org id (empty, too long, ...).
         """
-        return TenantClient(bff_state(app), org_id, org_name)
+        state = bff_state(app)
+        return TenantClient(state.upstream, state.keys, org_id, org_name)
 
 
 def build_state(settings: Settings, identity_loader: IdentityLoader,
@@ -120,9 +123,11 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
                        key_check=KeyCheck(templates_probe(upstream)))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl, previous=settings.seal_previous)
+    catalogs = publisher_for(settings, upstream, keys, registry, metrics)
     return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,
                     UpstreamHealth(upstream.probe, breaker, metrics),
-                    DownloadSlots(settings.threads), registry, admin_api, account_api)
+                    DownloadSlots(settings.threads), registry, admin_api, account_api,
+                    catalogs)
 
 
 def choose_provisioner(settings: Settings, admin_api: AdminApi | None,

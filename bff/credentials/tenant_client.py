@@ -20,9 +20,9 @@ from urllib.parse import quote
 import requests
 
 from ..ops.requestlog import request_id
-from ..state import BffState
+from ..upstream import Upstream
 from ..upstream.failures import json_object, raise_for_status
-from .resolver import StaleKey, validate_org_id
+from .resolver import KeyResolver, StaleKey, validate_org_id
 
 # What the browser routes' failures are called when a tenant call is refused (4xx).
 FAILURE_CODE = "craftkit_request_failed"
@@ -34,8 +34,10 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 class TenantClient:
     """Craftkit's API with one org's project key (never shown: it stays in the resolver)."""
 
-    def __init__(self, state: BffState, org_id: str, org_name: str | None = None) -> None:
-        self._state = state
+    def __init__(self, upstream: Upstream, keys: KeyResolver, org_id: str,
+                 org_name: str | None = None) -> None:
+        self._upstream = upstream
+        self._keys = keys
         self.org_id = validate_org_id(org_id)
         self.org_name = org_name
 
@@ -67,19 +69,19 @@ class TenantClient:
         target = _formatted(method, endpoint, path or {})
 
         def call(key: str) -> dict[str, Any]:
-            response = self._state.upstream.send(
+            response = self._upstream.send(
                 method, target, key, request_id(), label=endpoint, json=json, params=params)
             raise_for_status(response, failure_code)
             return {} if response.status_code == 204 else json_object(response)
 
-        return self._state.keys.call(self.org_id, self.org_name, call, stale=stale)
+        return self._keys.call(self.org_id, self.org_name, call, stale=stale)
 
     def open_stream(self, endpoint: str, *, path: Mapping[str, str] | None = None,
                     ) -> requests.Response:
         """Start a streamed GET (a PDF download, say); the caller closes the response."""
         target = _formatted("GET", endpoint, path or {})
-        upstream = self._state.upstream
-        return self._state.keys.call(self.org_id, self.org_name, lambda key: (
+        upstream = self._upstream
+        return self._keys.call(self.org_id, self.org_name, lambda key: (
             upstream.request_stream(target, key, request_id(), label=endpoint,
                                     failure_code=FAILURE_CODE)))
 
