@@ -80,9 +80,11 @@ class CatalogPublisher:
                 raise
         return mint()
 
-    def ensure(self, org_id: str, org_name: str | None = None) -> bool:
+    def ensure(self, org_id: str, org_name: str | None = None, *, wait: bool = True) -> bool:
         """Make sure the org's project holds this version; True if this call published it.
 
+        :param wait: wait for another process that is publishing to the org (else raise
+            ``PublishingElsewhere`` at once: a rollout comes back to such orgs last).
         :raises CatalogFailed: the publish failed (its status says if a retry may help);
             key resolution's own errors (ProvisionFailed, ...) pass through unchanged.
         """
@@ -100,7 +102,7 @@ class CatalogPublisher:
                 raise _copy(flight.error)
             return False
         try:
-            return self._ensure_in_fleet(org_id, org_name)
+            return self._ensure_in_fleet(org_id, org_name, wait)
         except BaseException as error:
             flight.error = error
             raise
@@ -109,13 +111,18 @@ class CatalogPublisher:
                 del self._flights[org_id]
             flight.done.set()
 
-    def _ensure_in_fleet(self, org_id: str, org_name: str | None) -> bool:
+    def _ensure_in_fleet(self, org_id: str, org_name: str | None, wait: bool) -> bool:
         name, version = self.catalog.name, self.catalog.version
         deadline, pause = self._clock() + self._wait, FIRST_POLL
+        client = None
         while True:
             if self.ledger.version(org_id, name) == version:
                 self._mark(org_id)
                 return False
+            if client is None:
+                # The key first (a provision, maybe), so the claim covers the publish only.
+                client = self._client_for(org_id, org_name)
+                client.resolve()
             claim = self.ledger.claim(org_id, name, self._lease)
             if claim is not None:
                 try:
@@ -123,19 +130,20 @@ class CatalogPublisher:
                     if self.ledger.version(org_id, name) == version:
                         self._mark(org_id)
                         return False
-                    self._publish(org_id, org_name)
+                    self._publish(client, org_id)
                     self.ledger.record(org_id, name, version)
                     self._mark(org_id)
                     return True
                 finally:
                     claim.release()
+            if not wait:
+                raise PublishingElsewhere()
             if self._clock() + pause > deadline:
                 raise _pending()
             self._sleep(pause)
             pause = min(pause * 2, MAX_POLL)
 
-    def _publish(self, org_id: str, org_name: str | None) -> None:
-        client = self._client_for(org_id, org_name)
+    def _publish(self, client: TenantClient, org_id: str) -> None:
         try:
             client.post(ENDPOINT, self.catalog.publish_body())
         except UpstreamRejected as error:
@@ -176,6 +184,10 @@ class CatalogPublisher:
             self._current[org_id] = self._clock()
 
 
+class PublishingElsewhere(CatalogFailed):
+    """Another process holds the org's claim right now (``ensure(..., wait=False)``)."""
+
+
 def _pending() -> CatalogFailed:
     return CatalogFailed("The org's variable catalog is still being published by another "
                          "request; try again in a few seconds.", status=503, retry_after=1)
@@ -184,7 +196,7 @@ def _pending() -> CatalogFailed:
 def _copy(error: BaseException) -> BffError:
     """Give a waiter its own exception like the leader's (sharing one breaks tracebacks)."""
     if isinstance(error, CatalogFailed):
-        return CatalogFailed(error.message, status=error.status,
+        return type(error)(error.message, status=error.status,
                              upstream_code=error.upstream_code, retry_after=error.retry_after)
     if isinstance(error, BffError):
         return type(error)(error.message, status=error.status, code=error.code,

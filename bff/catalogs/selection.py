@@ -36,10 +36,11 @@ def publisher_for(settings: Settings, upstream: Upstream, keys: KeyResolver,
     """Return the publisher of CRAFTKIT_CATALOG_FILE, or None when no file is configured."""
     if settings.catalog_file is None:
         return None
-    # A publish may wait for a key (one provision) and then take one upstream call itself.
+    # The claim covers one publish call (the key is resolved before it is taken); a waiter
+    # outlasts a claim whose holder died, then takes it over.
     budget = provision_budget(settings)
     return CatalogPublisher(
         settings.catalog_file, ledger or ledger_for(settings, registry, metrics),
         lambda org_id, org_name: TenantClient(upstream, keys, org_id, org_name),
-        wait=2 * budget, lease=2 * budget + 2, cache_size=settings.key_cache_size,
+        wait=2 * budget, lease=budget + 2, cache_size=settings.key_cache_size,
         cache_ttl=settings.key_ttl)

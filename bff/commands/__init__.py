@@ -2,7 +2,8 @@
 
 - ``serve`` (``bff.ops.server``), ``emulator``, ``demo``: run something;
 - ``doctor``: check a deployment (``doctor``, ``checks``, ``report``);
-- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API).
+- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API);
+- ``catalogs``: publish the catalog file to every org (resumable), each org's version.
 
 Rule: nothing imports this package; it imports whatever it runs, late, so ``--help`` is fast.
 """
@@ -16,6 +17,7 @@ import sys
 from .._version import __version__
 from ..config import ConfigError, server_settings
 from ..ops.logs import configure_logging
+from .catalogs import add_catalogs_parser
 from .tenants import add_tenants_parser
 
 
@@ -87,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                         "CRAFTKIT_ALLOWED_ORIGINS)")
     doctor.set_defaults(run=_doctor)
     add_tenants_parser(commands)
+    add_catalogs_parser(commands)
     return parser
 
 

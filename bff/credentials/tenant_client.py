@@ -41,6 +41,10 @@ class TenantClient:
         self.org_id = validate_org_id(org_id)
         self.org_name = org_name
 
+    def resolve(self) -> None:
+        """Resolve the org's key now (provisioning it once if needed), before any call."""
+        self._keys.get(self.org_id, self.org_name)
+
     def get(self, endpoint: str, *, params: Mapping[str, str] | None = None,
             path: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET a JSON object, e.g. ``get("/v1/embed/renders", params={"limit": "20"})``."""
