@@ -24,8 +24,9 @@ def catalog_file(directory, body=None, name="catalog.json") -> str:
 def changed(version: int) -> dict:
     """The same catalog name with other content (a new version)."""
     return {**CATALOG, "catalog": {**CATALOG["catalog"], "allowCustom": version % 2 == 1,
-                                   "loops": [{"key": f"v{version}", "label": "V",
-                                              "fields": []}]}}
+                                   "loops": [{"key": f"v{version}", "label": "V", "fields": [
+                                       {"key": f"v{version}.item", "label": "Item",
+                                        "dataType": "text", "required": False}]}]}}
 
 
 def calls(mock, path: str, method: str = "POST") -> int:
