@@ -78,12 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(run=_provision)
 
-    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
-                                 "key and iframe framing; exit non-zero with fixes")
-    doctor.add_argument("--org", help="an org to mint a test session for (framing check; "
-                        "needs --provision)")
+    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the keys, "
+                                 "the key store, the registry, a real session and iframe "
+                                 "framing; exit non-zero with fixes")
+    doctor.add_argument("--org", help="an org to mint a real session for: embed mode, the "
+                        "catalog, the iframe's origin and framing (needs --provision unless "
+                        "the registry holds its key)")
     doctor.add_argument("--provision", action="store_true",
-                        help="let the framing check provision --org (created if missing)")
+                        help="let the session check provision --org (created if missing)")
     doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
                         help="an origin that embeds the builder (repeatable; default: "
                         "CRAFTKIT_ALLOWED_ORIGINS)")

@@ -1,9 +1,12 @@
-"""Doctor's checks of the credentials and the tenant registry, each reported on a Report."""
+"""Doctor's checks of the credentials, the key store and the tenant registry, each reported
+on a Report."""
 
 from __future__ import annotations
 
-from ..credentials.account_api import AccountApi
-from ..credentials.admin_api import AdminApi
+from urllib.parse import urlsplit
+
+from ..credentials.account_api import PROJECTS, AccountApi
+from ..credentials.admin_api import PROVISION, AdminApi
 from ..errors import BffError
 from ..registry import Registry, RowUnreadable, Tenant, shown_url
 from ..state import BffState
@@ -17,7 +20,9 @@ def check_admin_key(report: Report, api: AdminApi) -> None:
     except BffError as error:
         report.fail("admin key", error.message, "retry when Craftkit is reachable")
         return
-    if status in (401, 403):
+    if status in (404, 405):
+        _wrong_base_url(report, "admin key", f"POST {PROVISION}", status)
+    elif status in (401, 403):
         report.fail("admin key", f"Craftkit refused CRAFTKIT_ADMIN_KEY ({status})",
                     "set the admin key Craftkit issued for this account")
     elif status >= 500:
@@ -33,13 +38,65 @@ def check_account_key(report: Report, api: AccountApi) -> None:
     except BffError as error:
         report.fail("account key", error.message, "retry when Craftkit is reachable")
         return
-    if status in (401, 403):
+    if status in (404, 405):
+        _wrong_base_url(report, "account key", f"GET {PROJECTS}", status)
+    elif status in (401, 403):
         report.fail("account key", f"Craftkit refused CRAFTKIT_ACCOUNT_KEY ({status})",
                     "set an account key (ck_acct_...) from Craftkit's dashboard")
     elif status != 200:
         report.fail("account key", f"Craftkit answered {status}", "retry later")
     else:
         report.ok("account key", "accepted (listed projects, nothing changed)")
+
+
+def _wrong_base_url(report: Report, check: str, endpoint: str, status: int) -> None:
+    report.fail(check, f"Craftkit answered {status} to {endpoint}: CRAFTKIT_BASE_URL does not "
+                "look like Craftkit's API (no such endpoint there)",
+                "set CRAFTKIT_BASE_URL to Craftkit's origin, e.g. https://www.craftkit.dev")
+
+
+def check_key_store(report: Report, state: BffState, sample: int = 200) -> None:
+    """Report whether the shared key store (Redis) answers and its entries open with our key."""
+    settings = state.settings
+    if not settings.cache_url:
+        report.skip("key store", "in-process (CRAFTKIT_CACHE_URL is unset)")
+        return
+    from ..credentials.envelope import KeyEnvelope
+    from ..credentials.redis_link import REDIS_FAULTS, connect
+    from ..credentials.redis_store import KEY_PREFIX
+
+    parts = urlsplit(settings.cache_url)
+    where = f"Redis at {parts.hostname}:{parts.port or 6379}"  # never the password
+    client = connect(settings.cache_url, max(settings.cache_timeout, 1.0))
+    try:
+        client.ping()
+        names = [name for _, name in zip(range(sample), client.scan_iter(
+            match=KEY_PREFIX + "*", count=sample), strict=False)]
+        values = client.mget(names) if names else []
+    except REDIS_FAULTS as error:
+        report.fail("key store", f"{where} does not answer ({type(error).__name__})",
+                    "check CRAFTKIT_CACHE_URL and that Redis is up (meanwhile each process "
+                    "keeps its own keys, and provisions more)")
+        return
+    finally:
+        client.close()
+    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label,
+                           previous=settings.cache_previous)
+    opened = [(value, envelope.open(name.decode().removeprefix(KEY_PREFIX), value))
+              for name, value in zip(names, values, strict=True) if isinstance(value, bytes)]
+    unreadable = sum(1 for _, key in opened if key is None)
+    if unreadable:
+        report.fail("key store", f"{where}: {unreadable} of {len(opened)} entries do not open "
+                    "with CRAFTKIT_CACHE_KEY (nor CRAFTKIT_CACHE_KEY_PREVIOUS): another "
+                    "host writes them under another secret",
+                    "set the same CRAFTKIT_CACHE_KEY on every host (during a rotation, the "
+                    "old one as CRAFTKIT_CACHE_KEY_PREVIOUS)")
+        return
+    previous = sum(1 for value, _ in opened if not envelope.is_current(value))
+    note = (f" ({previous} under the previous key; they expire within CRAFTKIT_KEY_TTL)"
+            if previous else "")
+    report.ok("key store", f"{where} answers; {len(opened)} entries checked, every one "
+              f"opens{note}")
 
 
 def check_registry(report: Report, state: BffState) -> None:
