@@ -59,8 +59,10 @@ class CatalogPublisher:
         self._client_for = client_for
         self._wait, self._lease = wait, lease
         self._clock, self._sleep = clock, sleep
-        # org id -> when this process last published (or found) the file's version there.
+        # org id -> when this process learned the org holds the file's version (no round
+        # trip needed), and when this process itself last published it there.
         self._current: TTLCache[str, float] = TTLCache(cache_size, cache_ttl, timer=clock)
+        self._published: TTLCache[str, float] = TTLCache(cache_size, cache_ttl, timer=clock)
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
@@ -132,7 +134,7 @@ class CatalogPublisher:
                         return False
                     self._publish(client, org_id)
                     self.ledger.record(org_id, name, version)
-                    self._mark(org_id)
+                    self._mark(org_id, published=True)
                     return True
                 finally:
                     claim.release()
@@ -166,7 +168,7 @@ class CatalogPublisher:
     def _published_again(self, org_id: str, org_name: str | None, started: float) -> bool:
         """After a 404 to a mint begun at started: tell whether minting again may help."""
         with self._lock:
-            last = self._current.get(org_id)
+            last = self._published.get(org_id)
         if last is not None and last >= started:
             return True  # published (by another request) while this mint was in flight
         if last is not None and started - last < RECENT:
@@ -179,9 +181,11 @@ class CatalogPublisher:
         self.ensure(org_id, org_name)
         return True
 
-    def _mark(self, org_id: str) -> None:
+    def _mark(self, org_id: str, published: bool = False) -> None:
         with self._lock:
-            self._current[org_id] = self._clock()
+            self._current[org_id] = now = self._clock()
+            if published:
+                self._published[org_id] = now
 
 
 class PublishingElsewhere(CatalogFailed):

@@ -66,7 +66,7 @@ def test_a_session_gets_the_catalog_and_a_lost_one_is_published_again(env, emula
         requests.post(emulator_url + "/emulator/drop-catalogs", timeout=5,
                       json={"externalOrgId": "cat-org"},
                       headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-        app.extensions["craftkit_bff"].catalogs._current["cat-org"] -= 60  # a while later
+        app.extensions["craftkit_bff"].catalogs._published["cat-org"] -= 60  # a while later
         assert browser.session(mode="create")
         assert publishes(emulator_url) == [2]  # dropped, then published once more
     app.extensions["craftkit_bff"].close()

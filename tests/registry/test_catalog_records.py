@@ -105,3 +105,16 @@ def test_a_claim_held_by_another_host_is_waited_for_then_taken_when_it_expires(
     assert ledger.version("org-a", "cat") == "v1"
     ledger.forget("org-a", "cat", "v1")
     assert ledger.version("org-a", "cat") is None
+
+
+def test_a_host_that_found_the_record_publishes_again_when_craftkit_lost_it(host, upstream):
+    expect_provision(upstream)
+    upstream.post(BASE + "/v1/embed/catalogs", status=201, json={})
+    upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
+    assert mint(host()).status_code == 200
+    # Another host: the registry says the org has the catalog, Craftkit says it does not.
+    upstream.post(BASE + "/v1/embed/sessions", status=404, json={"error": {
+        "code": "not_found"}})
+    upstream.post(BASE + "/v1/embed/sessions", json=session_payload())
+    assert mint(host()).status_code == 200
+    assert calls(upstream, "/v1/embed/catalogs") == 2

@@ -84,7 +84,7 @@ def test_a_catalog_gone_upstream_is_published_again_and_the_session_retried_once
     assert mint(client).status_code == 200
     # Later (past the moments after a publish), Craftkit has lost the catalog.
     publisher = app.extensions["craftkit_bff"].catalogs
-    publisher._current["org-a"] -= 60
+    publisher._published["org-a"] -= 60
     upstream.post(SESSIONS, status=404, json={"error": {"code": "not_found"}})
     upstream.post(CATALOGS, status=200, json={})
     upstream.post(SESSIONS, json=session_payload())
