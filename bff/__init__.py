@@ -16,13 +16,13 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .app import create_app
     from .config import ConfigError
-    from .credentials import get_org_api_key
     from .credentials.tenant_client import TenantClient
     from .extension import CraftkitBFF
     from .identity import Carrier, Identity, IdentityLoader, sign_in, sign_out
+    from .state import get_org_api_key
 
 _EXPORTS = {
-    "create_app": ".app", "ConfigError": ".config", "get_org_api_key": ".credentials",
+    "create_app": ".app", "ConfigError": ".config", "get_org_api_key": ".state",
     "CraftkitBFF": ".extension", "Carrier": ".identity", "Identity": ".identity",
     "IdentityLoader": ".identity", "sign_in": ".identity", "sign_out": ".identity",
     "TenantClient": ".credentials.tenant_client",

@@ -17,7 +17,6 @@ from flask import Flask
 
 from . import api
 from .api import health
-from .api.renew_tokens import RenewTokenSealer
 from .api.slots import DownloadSlots
 from .catalogs.selection import publisher_for
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
@@ -27,6 +26,7 @@ from .credentials.account_api import AccountApi
 from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
 from .credentials.key_check import KeyCheck, templates_probe
 from .credentials.recording import RecordingAdminProvisioner
+from .credentials.renew_tokens import RenewTokenSealer
 from .credentials.selection import key_store_for, wait_timeout_for
 from .credentials.tenant_client import TenantClient
 from .identity import IdentityLoader, needs_secret_key

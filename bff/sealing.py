@@ -1,12 +1,13 @@
 """Key derivation and authenticated encryption for everything the BFF seals, in one place.
 
 Three things leave the process sealed, each in a wire format of its own that this module
-does not change: renew tokens handed to the browser (``api.renew_tokens``), project keys in
-the Redis key store (``credentials.envelope``) and project keys in the tenant registry
-(``registry.crypto``). All three are AES-256-GCM (``cryptography``'s ``AESGCM``) under a
-key derived with HKDF-SHA256 from a configured secret and a label of the format's own, so
-no two formats (nor two secrets) ever share a key, with a fresh 96-bit random nonce per
-seal and what the sealed value belongs to (its org, its row) as associated data.
+does not change: renew tokens handed to the browser (``credentials.renew_tokens``),
+project keys in the Redis key store (``credentials.envelope``) and project keys in the
+tenant registry (``registry.crypto``). All three are AES-256-GCM (``cryptography``'s
+``AESGCM``) under a key derived with HKDF-SHA256 from a configured secret and a label of
+the format's own, so no two formats (nor two secrets) ever share a key, with a fresh 96-bit
+random nonce per seal and what the sealed value belongs to (its org, its row) as
+associated data.
 
 Every secret is a key ring: seal with the current key, open with any key of the ring (the
 one a sealed value's key id names, or each in turn where a format carries no id), so a

@@ -7,19 +7,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from .api.renew_tokens import RenewTokenSealer
-    from .api.slots import DownloadSlots
     from .catalogs.publisher import CatalogPublisher
     from .config import Settings
     from .credentials import KeyResolver, TenantProvisioner
     from .credentials.account_api import AccountApi
     from .credentials.admin_api import AdminApi
+    from .credentials.renew_tokens import RenewTokenSealer
     from .identity import IdentityLoader
     from .ops.metrics import Metrics
     from .registry import Registry
@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from .upstream.health import UpstreamHealth
 
 EXTENSION = "craftkit_bff"
+
+
+class DownloadLimit(Protocol):
+    """How many downloads a worker serves at once (``bff.api.slots.DownloadSlots``)."""
+
+    limit: int
+
+    def take(self) -> Callable[[], None]:
+        """Take a slot and return the function that frees it, or raise DownloadsBusy."""
+        ...
 
 
 @dataclass
@@ -46,7 +56,7 @@ class BffState:
     identity_loader: IdentityLoader
     metrics: Metrics
     upstream_health: UpstreamHealth
-    download_slots: DownloadSlots
+    download_slots: DownloadLimit
     registry: Registry | None = None
     admin_api: AdminApi | None = None
     account_api: AccountApi | None = None
@@ -69,3 +79,12 @@ def bff_state(app: Flask | None = None) -> BffState:
         raise RuntimeError("craftkit-bff is not set up on this app: call CraftkitBFF(app) "
                            "(or use bff.create_app()) first.")
     return state
+
+
+def get_org_api_key(org_id: str, org_name: str | None = None) -> str:
+    """Return the Craftkit project key of org_id for the current app.
+
+    For the host app's own server-side calls: resolved like the browser routes' keys
+    (validated, cached, provisioned once). Never send it to a browser.
+    """
+    return bff_state().keys.get(org_id, org_name)

@@ -5,8 +5,9 @@
   (list, PDF download), each route declared once in ``routes`` (its Craftkit endpoint, its
   query and path rules, its failure code);
 - ``guards``: what every browser request passes (size, media type, identity, CSRF, org);
-- ``session_answer``, ``renew_tokens``: the session answer the browser gets and its sealed
-  renew token; ``attachment``, ``slots``: how a download is labelled and how many run;
+- ``session_answer``: the session answer the browser gets (its renew token sealed by
+  ``bff.credentials.renew_tokens``); ``attachment``, ``slots``: how a download is labelled
+  and how many run at once;
 - ``health``: the operators' routes (/healthz, /readyz, /metrics), registered on the app.
 
 Rule: routes speak to Craftkit only through their declaration (``Route``), which goes
@@ -19,6 +20,7 @@ from flask import Blueprint, Response
 
 from ..errors import register_error_handlers
 from ..ops.requestlog import log_request, start_request
+from ..state import bff_state
 from . import renders, sessions, templates
 from .guards import guard_request
 from .routes import REGISTRY, Route
@@ -42,4 +44,4 @@ def _before() -> None:
 @bp.after_request
 def _after(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
-    return log_request(response)
+    return log_request(response, bff_state().metrics)

@@ -31,7 +31,7 @@ def guard_request() -> None:
             raise PayloadTooLarge(f"The request body must be at most {settings.max_body} bytes.")
         if request.mimetype != "application/json":
             raise UnsupportedMediaType()
-    identity = current_identity()
+    identity = caller()
     if identity is None:
         raise Unauthenticated()
     if request.method == "POST":
@@ -69,9 +69,14 @@ def read_json_body(limit: int) -> dict:
     return body
 
 
+def caller() -> Identity | None:
+    """Return the caller's identity from the app's identity source (once per request)."""
+    return current_identity(bff_state().identity_loader)
+
+
 def require_identity() -> Identity:
     """Return the identity the guard already established."""
-    identity = current_identity()
+    identity = caller()
     if identity is None:
         raise Unauthenticated()
     return identity

@@ -13,6 +13,7 @@
   registry ``recording.RecordingAdminProvisioner``; the account strategy, ``account``;
 - ``admin_api``, ``account_api``: the admin and account keys and the Craftkit calls each
   may make (the keys never leave these objects);
+- ``renew_tokens``: the upstream renew token, sealed for the browser with its org and user;
 - ``tenant_client``: ``TenantClient``, Craftkit's API as one org for the host's backend
   (``CraftkitBFF.tenant``), through the resolver like the routes.
 
@@ -23,16 +24,10 @@ routes never provision: they ask the resolver.
 
 from __future__ import annotations
 
-from ..state import bff_state
 from .provisioners import AdminProvisioner, Provisioner, TenantProvisioner
 from .resolver import KeyResolver, StaleKey, validate_org_id
 from .stores import FleetLocks, KeyStore, Lease, MemoryKeyStore, store_health
 
 __all__ = ["AdminProvisioner", "FleetLocks", "KeyResolver", "KeyStore", "Lease",
-           "MemoryKeyStore", "Provisioner", "StaleKey", "TenantProvisioner", "get_org_api_key",
-           "store_health", "validate_org_id"]
-
-
-def get_org_api_key(org_id: str, org_name: str | None = None) -> str:
-    """Return the Craftkit project key of org_id for the current app."""
-    return bff_state().keys.get(org_id, org_name)
+           "MemoryKeyStore", "Provisioner", "StaleKey", "TenantProvisioner", "store_health",
+           "validate_org_id"]

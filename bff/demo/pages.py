@@ -12,7 +12,8 @@ from flask import (
     url_for,
 )
 
-from ..identity import Identity, current_identity, sign_in, sign_out
+from ..api.guards import caller
+from ..identity import Identity, sign_in, sign_out
 from ..page.csp import apply_csp, craftkit_origin
 from ..state import bff_state
 
@@ -50,7 +51,7 @@ def register_demo(app: Flask) -> None:
 @bp.get("/")
 def index():
     """Send the visitor to the host page, or to sign-in first."""
-    return redirect(url_for("demo.host_page" if current_identity() else "demo.signin_page"))
+    return redirect(url_for("demo.host_page" if caller() else "demo.signin_page"))
 
 
 @bp.get("/signin")
@@ -82,7 +83,7 @@ def signout():
 @bp.get("/demo")
 def host_page():
     """Show the host app's page: pickers, the embedded builder or form, lists and events."""
-    identity = current_identity()
+    identity = caller()
     if identity is None:
         return redirect(url_for("demo.signin_page"))
     craftkit_url = bff_state().settings.base_url

@@ -20,8 +20,6 @@ from typing import Protocol, runtime_checkable
 
 from flask import g, session
 
-from ..state import bff_state
-
 SESSION_KEY = "craftkit_identity"
 MAX_ID_LENGTH = 200
 
@@ -140,8 +138,8 @@ class SessionIdentityLoader:
 session_identity_loader = SessionIdentityLoader()
 
 
-def current_identity() -> Identity | None:
-    """Return the caller's identity (loaded once per request), or None."""
+def current_identity(loader: IdentityLoader) -> Identity | None:
+    """Return the caller's identity as loader sees it (loaded once per request), or None."""
     if "craftkit_identity" not in g:
-        g.craftkit_identity = bff_state().identity_loader()
+        g.craftkit_identity = loader()
     return g.craftkit_identity

@@ -9,7 +9,7 @@ import time
 
 from flask import Response, g, request
 
-from ..state import bff_state
+from .metrics import Metrics
 
 log = logging.getLogger("bff.request")
 
@@ -35,11 +35,10 @@ def new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def log_request(response: Response) -> Response:
+def log_request(response: Response, metrics: Metrics) -> Response:
     """Log method, path, status, duration, org and request id; echo the id to the caller."""
     started = g.get("craftkit_started", time.perf_counter())
     seconds = time.perf_counter() - started
-    metrics = bff_state().metrics
     if metrics.enabled:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.request(route, request.method, response.status_code, seconds)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bff import ConfigError, create_app
-from bff.api.renew_tokens import RenewTokenSealer
 from bff.config import describe, settings_from
+from bff.credentials.renew_tokens import RenewTokenSealer
 
 from .conftest import ACCOUNT_KEY, SECRET
 

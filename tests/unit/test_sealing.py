@@ -3,8 +3,8 @@ secret is a key ring (seal with the current key, open with the current or a prev
 
 import pytest
 
-from bff.api.renew_tokens import RenewTokenSealer
 from bff.credentials.envelope import KeyEnvelope
+from bff.credentials.renew_tokens import RenewTokenSealer
 from bff.errors import RefreshRejected
 from bff.registry.crypto import RowCipher, RowUnreadable
 from bff.sealing import KeyRing, SealingKey, derive
