@@ -2,7 +2,7 @@
 
     python loadtest/soak.py                         # 60 s under `craftkit-bff serve`
     python loadtest/soak.py --server gunicorn       # the same under the shipped gunicorn
-    python loadtest/soak.py --duration 8            # what CI runs (tests/load/test_soak.py)
+    python loadtest/soak.py --duration 8            # what CI runs (tests/system/test_soak.py)
 
 Loopback only, bounded in time. Reports requests served, errors, p50/p99 latency,
 provision calls per org and the BFF's memory at start and end, and exits non-zero when
@@ -26,7 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import SERVERS, bff_command, free_port, run_process  # noqa: E402
+from tests.support.servers import SERVERS, bff_command, free_port, run_process  # noqa: E402
 
 ADMIN_KEY = "ck_admin_soak_" + "0123456789abcdef"
 JWT_SECRET = "soak-jwt-secret-0123456789abcdef012345"

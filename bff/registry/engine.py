@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
+import time
 import weakref
 
 import sqlalchemy as sa
@@ -70,12 +72,29 @@ def _serialise_sqlite_transactions(engine: Engine, timeout: float) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor, timeout)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: sqlite3.Cursor, timeout: float) -> None:
+    """Put the file in WAL mode once (the mode is kept in the file).
+
+    Switching needs the file to itself and SQLite answers "database is locked" at once,
+    without its busy handler, when workers starting together on a new file all try: so
+    only a file not yet in WAL mode is switched, retried until the timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _forget_connections_after_fork(engine: Engine) -> None:

@@ -20,7 +20,11 @@ from ..errors import (
 
 log = logging.getLogger("bff.upstream")
 
-_SAFE_CODE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
+# Craftkit's error codes are short lowercase words (`unauthorized`, `invalid_request`): a
+# code of that shape is passed on to the browser and the logs. One that starts like a
+# Craftkit key or token (`ck_live_...`, `ckr_...`) is never an error code: a hostile or
+# broken answer could echo the very key the call was made with.
+_SAFE_CODE = re.compile(r"(?!ck_|ckr_)[a-z][a-z0-9_.]{0,63}")
 
 
 def counts_as_outage(error: Exception) -> bool:

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import time
-
-import jwt
 import pytest
 import requests
 
 from bff import create_app
 from bff.emulator import create_emulator_app
-from tests.servers import serve_app
+from tests.support.secrets import secret
+from tests.support.servers import serve_app
+from tests.support.tokens import mint_jwt
 
 ADMIN_KEY = "ck_admin_integration_secret_0123456789"
-JWT_SECRET = "integration-jwt-secret-0123456789abcdef"
+JWT_SECRET = secret("integration-jwt-secret-0123456789abcdef")
 ORGS = {"acme": "Acme Corp", "globex": "Globex"}
 
 
 def token_for(sub="ada", orgs=("acme",), secret=JWT_SECRET):
-    return jwt.encode({"sub": sub, "email": f"{sub}@example.com", "name": sub.title(),
-                       "orgs": [{"id": o, "name": ORGS.get(o, o)} for o in orgs],
-                       "exp": int(time.time()) + 600}, secret, algorithm="HS256")
+    return mint_jwt(secret, sub, orgs, names=ORGS, profile=True)
 
 
 class Browser:

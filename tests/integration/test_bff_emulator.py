@@ -4,7 +4,7 @@ import threading
 
 import jwt
 
-from tests.pdf import pdf_text
+from tests.support.pdf import pdf_text
 
 from .conftest import Browser, iframe_call, publish, token_for
 

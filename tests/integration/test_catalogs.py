@@ -15,9 +15,9 @@ from bff import create_app
 from bff.commands import main
 from bff.emulator import create_emulator_app
 from bff.extension import command_state
-from tests.servers import serve_app
+from tests.support.catalogs import catalog_file, changed
+from tests.support.servers import serve_app
 
-from ..unit.catalog_support import catalog_file, changed
 from .conftest import ADMIN_KEY, JWT_SECRET, Browser, iframe_call, token_for
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import requests
 
 from bff import ConfigError
 from examples.custom_identity import create_host_app
-from tests.servers import serve_app
+from tests.support import ROOT
+from tests.support.servers import serve_app
 
 from .conftest import ADMIN_KEY
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_shows_the_example_that_is_tested():

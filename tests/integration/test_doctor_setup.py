@@ -11,13 +11,14 @@ from flask import Flask
 
 from bff.commands.doctor import doctor
 from bff.emulator import create_emulator_app
-from tests.servers import serve_app
+from tests.support.catalogs import catalog_file
+from tests.support.secrets import secret
+from tests.support.servers import serve_app
 
-from ..unit.catalog_support import catalog_file
 from .conftest import ADMIN_KEY, JWT_SECRET
 
 ACCOUNT_KEY = "ck_acct_doctortests0123456789abcdef"
-SECRET = "doctor-tests-registry-secret-0123456789"
+SECRET = secret("doctor-tests-registry-secret-0123456789")
 
 
 def run_doctor(org=None, origins=(), provision=True):

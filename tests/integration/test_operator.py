@@ -10,7 +10,7 @@ from bff.commands import main
 from bff.commands.doctor import doctor
 from bff.emulator import create_emulator_app
 from bff.page.csp import frame_ancestors_allow
-from tests.servers import free_port, serve_app
+from tests.support.servers import free_port, serve_app
 
 from .conftest import ADMIN_KEY, JWT_SECRET
 

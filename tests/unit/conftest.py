@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 import responses
 
 from bff import create_app
-
-from .support import ADMIN_KEY, BASE, JWT_SECRET, SECRETS
+from tests.support.craftkit_mock import ADMIN_KEY, BASE, JWT_SECRET
 
 
 @pytest.fixture
@@ -37,14 +34,3 @@ def upstream():
     """Craftkit, strictly mocked: every registered call must happen, nothing else may."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
-
-
-@pytest.fixture(autouse=True)
-def no_secret_in_logs(caplog):
-    """Fail any test whose log records mention a key or a token."""
-    caplog.set_level(logging.DEBUG)
-    yield
-    for record in caplog.records:
-        text = record.getMessage() + str(record.__dict__.get("exc_text") or "")
-        leaked = [secret for secret in SECRETS if secret in text]
-        assert not leaked, f"secret in log record {record.name}: {record.getMessage()!r}"

@@ -7,8 +7,7 @@ Before, `https://craftkit.dev/v1` started (every call went to /v1/v1/..., the ad
 import pytest
 
 from bff import ConfigError, create_app
-
-from .support import ADMIN_KEY, JWT_SECRET
+from tests.support.craftkit_mock import ADMIN_KEY, JWT_SECRET
 
 
 def start(base_url):

@@ -8,20 +8,12 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 
 from bff import create_app
 from bff.upstream.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
-
-from .support import BASE, bearer, expect_provision, post_json, session_payload
-
-
-class FakeTimer:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import FakeClock
+from tests.support.craftkit_mock import BASE, bearer, expect_provision, post_json, session_payload
 
 
 def test_breaker_opens_at_threshold_and_half_opens_after_reset():
-    timer = FakeTimer()
+    timer = FakeClock(0.0)
     breaker = CircuitBreaker(threshold=3, reset_after=5, timer=timer)
     for _ in range(2):
         assert breaker.allow()
@@ -40,7 +32,7 @@ def test_breaker_opens_at_threshold_and_half_opens_after_reset():
 
 
 def test_breaker_failed_trial_reopens():
-    timer = FakeTimer()
+    timer = FakeClock(0.0)
     breaker = CircuitBreaker(threshold=1, reset_after=5, timer=timer)
     breaker.record_failure()
     timer.now += 5
@@ -52,7 +44,7 @@ def test_breaker_failed_trial_reopens():
 
 
 def test_success_resets_the_failure_count():
-    breaker = CircuitBreaker(threshold=2, reset_after=5, timer=FakeTimer())
+    breaker = CircuitBreaker(threshold=2, reset_after=5, timer=FakeClock(0.0))
     breaker.record_failure()
     breaker.record_success()
     breaker.record_failure()
@@ -170,7 +162,7 @@ def test_a_probe_that_raises_keeps_probing():
 
 
 def test_an_inconclusive_trial_does_not_block_the_next_one():
-    timer = FakeTimer()
+    timer = FakeClock(0.0)
     breaker = CircuitBreaker(threshold=1, reset_after=5, timer=timer)
     breaker.record_failure()
     timer.now += 5
@@ -181,7 +173,7 @@ def test_an_inconclusive_trial_does_not_block_the_next_one():
 
 
 def test_retry_after_counts_down_to_the_next_trial_without_a_probe():
-    timer = FakeTimer()
+    timer = FakeClock(0.0)
     breaker = CircuitBreaker(threshold=1, reset_after=5, timer=timer)
     breaker.record_failure()
     assert breaker.retry_after() == 5

@@ -6,8 +6,7 @@ import pytest
 
 from bff import ConfigError, create_app
 from bff.catalogs.file import MAX_CATALOG_BYTES, load_catalog
-
-from .support import ADMIN_KEY, JWT_SECRET
+from tests.support.craftkit_mock import ADMIN_KEY, JWT_SECRET
 
 BODY = {"name": "my-catalog-v1", "catalog": {
     "allowCustom": False,

@@ -10,9 +10,8 @@ import pytest
 from responses import matchers
 
 from bff import create_app
-
-from .catalog_support import CATALOG, SlowPublish, calls, catalog_file
-from .support import BASE, expect_provision, post_json, session_payload, with_key
+from tests.support.catalogs import CATALOG, SlowPublish, calls, catalog_file
+from tests.support.craftkit_mock import BASE, expect_provision, post_json, session_payload, with_key
 
 CATALOGS = BASE + "/v1/embed/catalogs"
 SESSIONS = BASE + "/v1/embed/sessions"
@@ -105,7 +104,7 @@ def test_a_404_moments_after_publishing_is_not_the_catalogs_and_costs_no_publish
 
 
 def test_without_a_catalog_file_nothing_is_published(upstream, tmp_path):
-    from .support import ADMIN_KEY, JWT_SECRET
+    from tests.support.craftkit_mock import ADMIN_KEY, JWT_SECRET
     app = create_app({"CRAFTKIT_ADMIN_KEY": ADMIN_KEY, "CRAFTKIT_BASE_URL": BASE,
                       "CRAFTKIT_AUTH_JWT_SECRET": JWT_SECRET,
                       "CRAFTKIT_CATALOG_NAME": "published-by-hand"})

@@ -3,9 +3,8 @@
 import pytest
 
 from bff.commands import main
-from tests.servers import free_port
-
-from .support import ADMIN_KEY
+from tests.support.craftkit_mock import ADMIN_KEY
+from tests.support.servers import free_port
 
 
 def test_serve_without_admin_key_exits_2_naming_it(monkeypatch, capsys):

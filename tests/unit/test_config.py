@@ -4,8 +4,7 @@ import pytest
 
 from bff import ConfigError, create_app
 from bff.config import settings_from
-
-from .support import ADMIN_KEY
+from tests.support.craftkit_mock import ADMIN_KEY
 
 
 def test_create_app_without_admin_key_names_the_variable(monkeypatch):

@@ -7,16 +7,8 @@ import pytest
 from bff import get_org_api_key
 from bff.credentials import KeyResolver, KeyStore, MemoryKeyStore, Provisioner
 from bff.errors import InvalidRequest, KeyRejected, ProvisionFailed, UpstreamTimeout
-
-from .support import ORG_KEYS, expect_provision
-
-
-class FakeTimer:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import FakeClock
+from tests.support.craftkit_mock import ORG_KEYS, expect_provision
 
 
 class CountingProvision:
@@ -81,7 +73,7 @@ def test_get_org_api_key_provisions_once_then_caches(app, upstream):
 
 
 def test_resolver_expires_keys_after_ttl():
-    timer, provision = FakeTimer(), CountingProvision()
+    timer, provision = FakeClock(1000.0), CountingProvision()
     keys = resolver(provision, maxsize=10, timer=timer)
     assert keys.get("org-a") == "key-org-a-1"
     timer.now += 599
@@ -93,7 +85,7 @@ def test_resolver_expires_keys_after_ttl():
 
 def test_resolver_cache_is_bounded():
     provision = CountingProvision()
-    keys = resolver(provision, maxsize=2, timer=FakeTimer())
+    keys = resolver(provision, maxsize=2, timer=FakeClock(1000.0))
     for org in ("a", "b", "c", "a"):
         keys.get(org)
     assert provision.calls == 4

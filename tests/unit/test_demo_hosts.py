@@ -3,8 +3,7 @@
 import pytest
 
 from bff.demo.stack import create_demo_app
-
-from .support import ADMIN_KEY
+from tests.support.craftkit_mock import ADMIN_KEY
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from bff import errors
 from bff.api import REGISTRY
 from bff.config import markdown_table
+from tests.support import ROOT
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+README = (ROOT / "README.md").read_text()
 
 
 def _table_after(header: str) -> list[str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template_string
 
 from bff import CraftkitBFF, __version__
-
-from .support import ADMIN_KEY, BASE
+from tests.support.craftkit_mock import ADMIN_KEY, BASE
 
 PREFIX = f"/api/craftkit/element/{__version__}"
 

@@ -6,8 +6,7 @@ import json
 import pytest
 
 from bff import Identity, create_app, sign_in
-
-from .support import ADMIN_KEY, BASE, bearer, expect_provision, session_payload
+from tests.support.craftkit_mock import ADMIN_KEY, BASE, bearer, expect_provision, session_payload
 
 SESSION = "/api/craftkit/session"
 

@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bff import Carrier, ConfigError, Identity, create_app
-
-from .support import ADMIN_KEY, BASE, JWT_SECRET, make_jwt
+from tests.support.clock import FakeClock
+from tests.support.craftkit_mock import ADMIN_KEY, BASE, JWT_SECRET, make_jwt
+from tests.support.tokens import mint_jwt
 
 TEMPLATES = "/api/craftkit/templates"
 
@@ -44,9 +45,8 @@ def _hs256_signed_with(key: bytes) -> str:
     make_jwt(secret="another-secret-of-sufficient-length-xx"),
     _unsigned({"sub": "user-1", "orgs": ["org-a"], "exp": int(time.time()) + 300}),
     "not.a.jwt", "abc",
-    jwt.encode({"sub": "user-1", "orgs": ["org-a"]}, JWT_SECRET, algorithm="HS256"),
-    jwt.encode({"orgs": ["org-a"], "exp": int(time.time()) + 300}, JWT_SECRET,
-               algorithm="HS256"),
+    mint_jwt(JWT_SECRET, expires_in=None),
+    mint_jwt(JWT_SECRET, sub=None),
     make_jwt(algorithm="HS512", secret=JWT_SECRET * 2),
 ])
 def test_bad_jwts_are_401(client, upstream, token):
@@ -122,15 +122,15 @@ def test_identity_from_claims_skips_malformed_orgs():
 def test_verified_token_cache_never_outlives_the_tokens_exp():
     from bff.identity.jwt_loader import VerifiedTokens
 
-    now = [1_000.0]
-    cache = VerifiedTokens(leeway=30, ttl=60, clock=lambda: now[0], timer=lambda: now[0])
+    clock = FakeClock(1_000.0)
+    cache = VerifiedTokens(leeway=30, ttl=60, clock=clock, timer=clock)
     user = Identity("u", via="header")
     cache.add("token", Carrier.HEADER, user, exp=1_010)
     assert cache.get("token", Carrier.HEADER) == user
     assert cache.get("token", Carrier.COOKIE) is None  # the carrier is part of the identity
-    now[0] = 1_039.0  # past exp, within the leeway jwt.decode allows
+    clock.now = 1_039.0  # past exp, within the leeway jwt.decode allows
     assert cache.get("token", Carrier.HEADER) is not None
-    now[0] = 1_041.0
+    clock.now = 1_041.0
     assert cache.get("token", Carrier.HEADER) is None
     assert cache.get("another token", Carrier.HEADER) is None
 
@@ -154,8 +154,7 @@ def test_identity_carrier_is_typed_and_decides_csrf_exposure():
 
 
 def test_only_sub_names_the_user(client, upstream):
-    token = jwt.encode({"sub": "", "user_id": "admin", "orgs": ["org-a"],
-                        "exp": int(time.time()) + 60}, JWT_SECRET, algorithm="HS256")
+    token = mint_jwt(JWT_SECRET, "", expires_in=60, user_id="admin")
     assert get_templates(client, upstream, {"Authorization": f"Bearer {token}"},
                          ok=False).status_code == 401
     assert Identity.from_claims({"user_id": "admin"}, via="session") is None

@@ -10,10 +10,11 @@ from flask import Flask
 
 from bff import create_app
 from bff.identity.jwks import JwksKeys
-from tests.hostile_upstream.double import HostileCraftkit, json_answer
-from tests.servers import free_port, serve_app
-
-from .support import ADMIN_KEY, BASE
+from tests.support.clock import FakeClock
+from tests.support.craftkit_mock import ADMIN_KEY, BASE
+from tests.support.hostile_craftkit import HostileCraftkit, json_answer
+from tests.support.servers import free_port, serve_app
+from tests.support.tokens import mint_jwt
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -41,9 +42,8 @@ class Provider:
 
 
 def token(private_key, kid, algorithm, **claims):
-    payload = {"sub": "ida", "orgs": ["org-a"], "iss": "https://idp.test", "aud": "bff",
-               "exp": int(time.time()) + 300, **claims}
-    return jwt.encode(payload, private_key, algorithm=algorithm, headers={"kid": kid})
+    return mint_jwt(private_key, "ida", ["org-a"], algorithm=algorithm, expires_in=300,
+                    headers={"kid": kid}, **{"iss": "https://idp.test", "aud": "bff", **claims})
 
 
 @pytest.fixture
@@ -78,11 +78,11 @@ def test_rs256_and_es256_tokens_verify_against_the_jwks(jwks_client, upstream):
 
 
 def test_rotated_key_is_fetched_on_unknown_kid(provider):
-    now = [0.0]
-    keys = JwksKeys(provider.url, ttl=300, min_refresh=30, timer=lambda: now[0])
+    clock = FakeClock(0.0)
+    keys = JwksKeys(provider.url, ttl=300, min_refresh=30, timer=clock)
     assert keys.key_for("rsa-1", "RS256") is not None
     provider.keys = [jwk(ROTATED_KEY, "rsa-2", "RS256")]
-    now[0] = 31  # past the minimum interval between refreshes, long before the TTL
+    clock.now = 31  # past the minimum interval between refreshes, long before the TTL
     assert keys.key_for("rsa-2", "RS256") is not None
     assert provider.hits == 2
 
@@ -100,9 +100,8 @@ def test_unknown_kids_do_not_flood_the_provider(jwks_client, upstream, provider)
     lambda: token(RSA_KEY, "rsa-1", "RS256", exp=int(time.time()) - 120),
     lambda: token(ROTATED_KEY, "rsa-1", "RS256"),
     lambda: token(EC_KEY, "rsa-1", "ES256"),
-    lambda: jwt.encode({"sub": "ida", "orgs": ["org-a"], "exp": int(time.time()) + 60,
-                        "iss": "https://idp.test", "aud": "bff"}, "x" * 40, algorithm="HS256",
-                       headers={"kid": "rsa-1"}),
+    lambda: mint_jwt("x" * 40, "ida", ["org-a"], expires_in=60, headers={"kid": "rsa-1"},
+                     iss="https://idp.test", aud="bff"),
 ])
 def test_wrong_issuer_audience_expiry_key_or_algorithm_is_401(jwks_client, upstream, bad):
     assert status(jwks_client, upstream, bad()) == 401
@@ -122,10 +121,10 @@ def test_provider_down_keeps_cached_keys_and_refuses_unknown_ones(provider):
 
 
 def test_keys_expire_after_ttl(provider):
-    now = [0.0]
-    keys = JwksKeys(provider.url, ttl=300, timer=lambda: now[0])
+    clock = FakeClock(0.0)
+    keys = JwksKeys(provider.url, ttl=300, timer=clock)
     keys.key_for("rsa-1", "RS256")
-    now[0] = 301
+    clock.now = 301
     keys.key_for("rsa-1", "RS256")
     assert provider.hits == 2
 

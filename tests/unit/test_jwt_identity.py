@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bff import Carrier, ConfigError, Identity, create_app
-
-from .support import BASE, JWT_SECRET, make_jwt
+from tests.support.craftkit_mock import BASE, JWT_SECRET, make_jwt
 
 TEMPLATES = "/api/craftkit/templates"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

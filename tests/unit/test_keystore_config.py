@@ -7,8 +7,7 @@ from bff.config import settings_from
 from bff.credentials import MemoryKeyStore
 from bff.credentials.selection import key_store_for, wait_timeout_for
 from bff.ops.metrics import Metrics
-
-from .support import ADMIN_KEY
+from tests.support.craftkit_mock import ADMIN_KEY
 
 
 @pytest.mark.parametrize("url", [

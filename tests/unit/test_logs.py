@@ -10,8 +10,7 @@ import pytest
 
 from bff.ops.logs import configure_logging
 from bff.ops.requestlog import printable
-
-from .support import BASE, bearer, expect_provision
+from tests.support.craftkit_mock import BASE, bearer, expect_provision
 
 
 @pytest.fixture

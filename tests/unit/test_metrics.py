@@ -1,8 +1,13 @@
 """/metrics: 404 unless enabled; request, upstream, key-cache, refresh and circuit figures."""
 
 from bff import create_app
-
-from .support import BASE, bearer, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import (
+    BASE,
+    bearer,
+    expect_provision,
+    post_json,
+    session_payload,
+)
 
 
 def metric(text, name, **labels):

@@ -3,7 +3,7 @@
 import random
 import zlib
 
-from tests.pdf import pdf_text
+from tests.support.pdf import pdf_text
 
 
 def test_pdf_text_reads_a_stream_ending_in_carriage_return():

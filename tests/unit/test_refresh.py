@@ -3,7 +3,7 @@
 import pytest
 from responses import matchers
 
-from .support import (
+from tests.support.craftkit_mock import (
     BASE,
     ORG_KEYS,
     UPSTREAM_RENEW,

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from responses import matchers
 
-from .support import (
+from tests.support.craftkit_mock import (
     ADMIN_KEY,
     BASE,
     ORG_KEYS,

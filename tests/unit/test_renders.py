@@ -3,7 +3,7 @@
 import pytest
 from responses import matchers
 
-from .support import BASE, bearer, expect_provision, with_key
+from tests.support.craftkit_mock import BASE, bearer, expect_provision, with_key
 
 PDF = b"%PDF-1.4\n" + b"x" * 200_000 + b"\n%%EOF\n"
 

@@ -2,7 +2,14 @@
 
 import logging
 
-from .support import BASE, SECRETS, bearer, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import (
+    BASE,
+    SECRETS,
+    bearer,
+    expect_provision,
+    post_json,
+    session_payload,
+)
 
 
 def test_one_log_line_per_request_with_fields(client, upstream, caplog):

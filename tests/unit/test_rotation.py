@@ -8,10 +8,17 @@ one would answer 409 to every refresh of the fleet, and each element would reloa
 import pytest
 
 from bff import create_app
+from tests.support.craftkit_mock import (
+    ADMIN_KEY,
+    BASE,
+    expect_provision,
+    post_json,
+    session_payload,
+)
+from tests.support.secrets import secret
 
-from .support import ADMIN_KEY, BASE, expect_provision, post_json, session_payload
-
-OLD, NEW = "seal-secret-old-0123456789abcdef", "seal-secret-new-0123456789abcdef"
+OLD = secret("seal-secret-old-0123456789abcdef")
+NEW = secret("seal-secret-new-0123456789abcdef")
 
 
 def host(config, **settings):

@@ -7,8 +7,7 @@ import pytest
 from bff.api import REGISTRY
 from bff.api.routes import CRAFTKIT_ID, Route, declare
 from bff.credentials import StaleKey
-
-from .support import BASE, bearer, expect_provision
+from tests.support.craftkit_mock import BASE, bearer, expect_provision
 
 
 def test_every_route_has_a_name_and_its_failure_code_follows_from_it():

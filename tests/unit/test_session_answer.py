@@ -3,8 +3,7 @@
 import pytest
 
 from bff import create_app
-
-from .support import BASE, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import BASE, expect_provision, post_json, session_payload
 
 ANSWER_FIELDS = {"session_token", "iframe_url", "expires_at", "expires_in", "renew_token"}
 

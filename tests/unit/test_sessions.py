@@ -4,8 +4,7 @@ import pytest
 from responses import matchers
 
 from bff.api.sessions import BUILDER_PERMISSIONS, FILL_PERMISSIONS
-
-from .support import (
+from tests.support.craftkit_mock import (
     BASE,
     ORG_KEYS,
     UPSTREAM_RENEW,

@@ -7,7 +7,7 @@ or the setting that allows it.
 
 import logging
 
-from .support import BASE, ORG_KEYS, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import BASE, ORG_KEYS, expect_provision, post_json, session_payload
 
 
 def test_embed_mode_off_has_its_own_code_and_keeps_the_key(client, upstream, app, caplog):

@@ -4,8 +4,7 @@ import pytest
 
 from bff.api.slots import DownloadSlots
 from bff.errors import DownloadsBusy
-
-from .support import BASE, bearer, expect_provision
+from tests.support.craftkit_mock import BASE, bearer, expect_provision
 
 PDF = b"%PDF-1.4\n" + b"x" * 300_000 + b"\n%%EOF\n"
 DOWNLOAD = "/api/craftkit/renders/r_1/download"

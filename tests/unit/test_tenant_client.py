@@ -5,8 +5,7 @@ from responses import matchers
 
 from bff import CraftkitBFF, TenantClient
 from bff.errors import InvalidRequest, UpstreamRejected, UpstreamTimeout
-
-from .support import BASE, ORG_KEYS, expect_provision, with_key
+from tests.support.craftkit_mock import BASE, ORG_KEYS, expect_provision, with_key
 
 RENDERS = BASE + "/v1/embed/renders"
 

@@ -5,8 +5,7 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from bff import __version__
-
-from .support import BASE, bearer, expect_provision, post_json, session_payload
+from tests.support.craftkit_mock import BASE, bearer, expect_provision, post_json, session_payload
 
 TEMPLATES = BASE + "/v1/embed/builder/templates"
 
@@ -186,3 +185,15 @@ def test_a_compressed_answer_we_did_not_ask_for_is_502(client, upstream):
     response = client.get("/api/craftkit/templates", headers=bearer())
     assert response.status_code == 502
     assert upstream.calls[-1].request.headers["Accept-Encoding"] == "identity"
+
+
+@pytest.mark.parametrize("code", ["ck_live_key_for_org_a", "ckr_upstream_renew", "ck_test_x"])
+def test_an_error_code_shaped_like_a_key_never_reaches_the_browser(client, upstream, code):
+    # A hostile or broken Craftkit could echo the key the call was made with as its code.
+    expect_provision(upstream)
+    upstream.get(BASE + "/v1/embed/builder/templates", status=404,
+                  json={"error": {"code": code, "message": "x"}})
+    response = client.get("/api/craftkit/templates", headers=bearer())
+    assert response.status_code == 404
+    assert "upstream_code" not in response.json
+    assert code not in response.get_data(as_text=True)

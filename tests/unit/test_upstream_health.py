@@ -6,18 +6,11 @@ import threading
 
 from bff.upstream.breaker import CircuitBreaker
 from bff.upstream.health import UpstreamHealth
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import FakeClock
 
 
 def test_probes_again_only_after_the_interval():
-    clock, calls = Clock(), []
+    clock, calls = FakeClock(100.0), []
     health = UpstreamHealth(lambda timeout: calls.append(timeout) or True,
                             CircuitBreaker(timer=clock), interval=10, timer=clock)
     assert health.report()["status"] == "ok"
@@ -29,7 +22,7 @@ def test_probes_again_only_after_the_interval():
 
 
 def test_an_open_circuit_is_the_answer_without_a_probe():
-    clock, calls = Clock(), []
+    clock, calls = FakeClock(100.0), []
     breaker = CircuitBreaker(threshold=1, reset_after=60, timer=clock)
     breaker.record_failure()
     health = UpstreamHealth(lambda timeout: calls.append(timeout) or True, breaker,

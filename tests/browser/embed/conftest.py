@@ -1,0 +1,38 @@
+"""Fixtures for the browser tests: one Chromium and one rig per session, a fresh page per test."""
+
+import pytest
+
+from .rig import EmbedPage, Rig
+
+
+@pytest.fixture(scope="session")
+def rig():
+    rig = Rig()
+    yield rig
+    rig.stop()
+
+
+@pytest.fixture
+def bff(rig):
+    """The fake BFF, reset to answer every call with success and a 600 s session."""
+    rig.bff.reset()
+    return rig.bff
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh browser context; the test fails if the page throws an uncaught error."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def embed(page, rig, bff):
+    """The host page driver: ``embed.open(tenant="org-a")`` shows a <craftkit-embed>."""
+    return EmbedPage(page, rig)
