@@ -139,11 +139,12 @@ class Settings:
     cache_key: str | None = setting(
         "CRAFTKIT_CACHE_KEY", None, p.text, "secret the Redis key store's encryption key is "
         "derived from (HKDF-SHA256); set the same on every host", secret=True,
-        shown_default="derived from the admin key")
+        shown_default="derived from the admin or account key")
     cache_key_previous: str | None = setting(
         "CRAFTKIT_CACHE_KEY_PREVIOUS", None, p.text, "the secret Redis entries were sealed "
-        "under before a rotation (the old `CRAFTKIT_CACHE_KEY`, or the old admin key if none "
-        "was set): its entries still open; new ones use the current key", secret=True)
+        "under before a rotation (the old `CRAFTKIT_CACHE_KEY`, or the old admin or account "
+        "key if none was set): its entries still open; new ones use the current key",
+        secret=True)
     cache_local_ttl: float = setting(
         "CRAFTKIT_CACHE_LOCAL_TTL", 5, p.number(0), "seconds a process reuses a key it read "
         "from Redis before asking Redis again (so an org deleted elsewhere may be used here "
@@ -176,6 +177,10 @@ class Settings:
     registry_timeout: float = setting(
         "CRAFTKIT_REGISTRY_TIMEOUT", 5, p.number(0.1), "seconds to connect to the registry "
         "or run one statement there")
+    registry_poll: float = setting(
+        "CRAFTKIT_REGISTRY_POLL", 2, p.number(0.1), "seconds between a process's reads of "
+        "the orgs deprovisioned in the tenant registry: each process refuses such an org "
+        "within about this long, whatever keys it holds")
     registry_pool_size: int = setting(
         "CRAFTKIT_REGISTRY_POOL_SIZE", 4, p.integer(1),
         "PostgreSQL connections kept per process (as many again may open under load)")
@@ -228,22 +233,29 @@ class Settings:
 
     @property
     def cache_secret(self) -> bytes:
-        """The secret Redis envelopes are derived from: the cache key, else the admin key."""
-        return (self.cache_key or self.admin_key or "").encode()
+        """The secret Redis envelopes are derived from: the cache key, else the Craftkit key.
+
+        Never empty: settings_from requires the admin or the account key, and KeyEnvelope
+        refuses an empty secret (its key would be anyone's to derive).
+        """
+        return (self.cache_key or self.admin_key or self.account_key or "").encode()
 
     @property
     def cache_previous(self) -> tuple[tuple[bytes, bytes], ...]:
         """The (secret, label) pairs old Redis entries may be under: CRAFTKIT_CACHE_KEY_PREVIOUS
-        as a cache key, or as the admin key the cache key was derived from."""
+        as a cache key, or as the Craftkit key the cache key was derived from."""
         old = self.cache_key_previous
         if not old:
             return ()
-        return tuple((old.encode(), label) for label in (b"cache-key", b"admin-key"))
+        return tuple((old.encode(), label) for label in (b"cache-key", b"admin-key",
+                                                         b"account-key"))
 
     @property
     def cache_secret_label(self) -> bytes:
-        """Which secret cache_secret is, so the two never derive the same envelope key."""
-        return b"cache-key" if self.cache_key else b"admin-key"
+        """Which secret cache_secret is, so no two of them derive the same envelope key."""
+        if self.cache_key:
+            return b"cache-key"
+        return b"admin-key" if self.admin_key else b"account-key"
 
     @property
     def uses_jwt(self) -> bool:

@@ -219,6 +219,15 @@ class RegistryUnavailable(BffError):
     message = "The tenant registry cannot be reached; try again shortly."
 
 
+class RegistryRefusedValue(BffError):
+    """The tenant registry refused a value (too long, or not text it can store): a bug or
+    an input no check caught, never an outage, so not registry_unavailable."""
+
+    status, code = 500, "registry_refused_value"
+    message = ("The tenant registry refused a value for this org; the operator must look at "
+               "the BFF's log.")
+
+
 class RegistrySecretMismatch(BffError):
     """A registry row (or the registry's key check) does not open with the configured secret."""
 

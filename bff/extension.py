@@ -25,6 +25,7 @@ from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
 from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
 from .credentials.key_check import KeyCheck, templates_probe
+from .credentials.offboarding import offboarding_for
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.renew_tokens import RenewTokenSealer
 from .credentials.selection import key_store_for, wait_timeout_for
@@ -120,7 +121,8 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
         raise
     keys = KeyResolver(provisioner, store, metrics=metrics,
                        wait_timeout=wait_timeout_for(settings),
-                       key_check=KeyCheck(templates_probe(upstream)))
+                       key_check=KeyCheck(templates_probe(upstream)),
+                       offboarding=offboarding_for(registry, settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
                               settings.seal_ttl, previous=settings.seal_previous)
     catalogs = publisher_for(settings, upstream, keys, registry, metrics)

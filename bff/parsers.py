@@ -5,9 +5,15 @@ value or raises ConfigError naming the variable. Raw values come from the enviro
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+
+# A DNS host name (letters, digits and inner hyphens per label) or an IPv4 address.
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -145,16 +151,49 @@ def timeout(raw: Any, name: str) -> tuple[float, float]:
 
 
 def origins(raw: Any, name: str) -> frozenset[str]:
-    """Return origins ('https://app.example.com') from a space/comma list or a collection."""
+    """Return origins ('https://app.example.com') from a space/comma list or a collection.
+
+    Each must be exactly an origin: http(s), a host name or IP address, an optional port,
+    nothing else. The values end up in a Content-Security-Policy header, so a wildcard, a
+    ``;`` or a quote would start another directive or widen one: refused here, at start-up.
+    """
     items = raw if isinstance(raw, list | tuple | set | frozenset) else (
         str(raw or "").replace(",", " ").split())
-    found = [origin.strip().rstrip("/") for origin in items]
-    for origin in found:
-        parts = urlsplit(origin)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
-            raise ConfigError(f"{name} must list origins like 'https://app.example.com', "
-                              f"got {origin!r}.")
-    return frozenset(found)
+    return frozenset(_origin(str(item).strip().rstrip("/"), name) for item in items)
+
+
+def _origin(value: str, name: str) -> str:
+    """Return one origin normalised (lower-case scheme and host), or raise ConfigError."""
+    scheme, sep, authority = value.partition("://")
+    host, port = _host_and_port(authority)
+    if (not sep or scheme.lower() not in {"http", "https"} or host is None
+            or (port is not None and not 0 < port < 65536)):
+        raise ConfigError(f"{name} must list origins like 'https://app.example.com' (scheme, "
+                          f"host and optional port; no wildcard, path or credentials), got "
+                          f"{value[:200]!r}.")
+    return f"{scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _host_and_port(authority: str) -> tuple[str | None, int | None]:
+    """Split 'host[:port]' into a valid lower-case host (None if invalid) and its port."""
+    if authority.startswith("["):  # an IPv6 literal
+        literal, _, rest = authority[1:].partition("]")
+        try:
+            host = f"[{ipaddress.IPv6Address(literal).compressed}]"
+        except ValueError:
+            return None, None
+    else:
+        host, colon, port_text = authority.partition(":")
+        rest = colon + port_text
+        if not _HOST.fullmatch(host):
+            return None, None
+        host = host.lower()
+    if not rest:
+        return host, None
+    digits = rest[1:]
+    if rest[0] != ":" or not (digits.isascii() and digits.isdigit()) or len(digits) > 5:
+        return None, None
+    return host, int(digits)
 
 
 def _convert(raw: Any, name: str, kind: type) -> Any:

@@ -117,9 +117,10 @@ class RegistryLedger:
         return {row.org_id: row.version for row in rows}
 
     def claim(self, org_id: str, name: str, seconds: float) -> Claim | None:
-        owner, now = uuid.uuid4().hex, self.registry.clock()
-        lease = {"lease_owner": owner, "lease_until": now + seconds, "updated_at": now}
+        owner = uuid.uuid4().hex
         try:
+            now = self.registry.now()
+            lease = {"lease_owner": owner, "lease_until": now + seconds, "updated_at": now}
             try:
                 with self.registry.transaction() as connection:
                     connection.execute(C.insert().values(org_id=org_id, name=name, **lease))
@@ -136,8 +137,8 @@ class RegistryLedger:
         return _RowClaim(self, org_id, name, owner)
 
     def record(self, org_id: str, name: str, version: str) -> None:
-        now = self.registry.clock()
         try:
+            now = self.registry.now()
             with self.registry.transaction() as connection:
                 connection.execute(C.update().where(_row(org_id, name)).values(
                     version=version, published_at=now, updated_at=now))
@@ -146,10 +147,11 @@ class RegistryLedger:
 
     def forget(self, org_id: str, name: str, version: str) -> None:
         try:
+            now = self.registry.now()
             with self.registry.transaction() as connection:
                 connection.execute(C.update().where(sa.and_(
                     _row(org_id, name), C.c.version == version)).values(
-                    version=None, updated_at=self.registry.clock()))
+                    version=None, updated_at=now))
         except BffError:
             pass
 

@@ -1,13 +1,12 @@
-"""Doctor's checks of the credentials, the key store and the tenant registry, each reported
-on a Report."""
+"""Doctor's checks of the credentials and the tenant registry, each reported on a Report."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+from ..config import Settings
 from ..credentials.account_api import PROJECTS, AccountApi
 from ..credentials.admin_api import PROVISION, AdminApi
 from ..errors import BffError
+from ..ops.requestlog import printable
 from ..registry import Registry, RowUnreadable, Tenant, shown_url
 from ..state import BffState
 from .report import Report
@@ -55,48 +54,28 @@ def _wrong_base_url(report: Report, check: str, endpoint: str, status: int) -> N
                 "set CRAFTKIT_BASE_URL to Craftkit's origin, e.g. https://www.craftkit.dev")
 
 
-def check_key_store(report: Report, state: BffState, sample: int = 200) -> None:
-    """Report whether the shared key store (Redis) answers and its entries open with our key."""
-    settings = state.settings
-    if not settings.cache_url:
-        report.skip("key store", "in-process (CRAFTKIT_CACHE_URL is unset)")
-        return
-    from ..credentials.envelope import KeyEnvelope
-    from ..credentials.redis_link import REDIS_FAULTS, connect
-    from ..credentials.redis_store import KEY_PREFIX
+# A cache key shorter than this is guessable; the registry secret has the same floor.
+MIN_CACHE_KEY = 16
 
-    parts = urlsplit(settings.cache_url)
-    where = f"Redis at {parts.hostname}:{parts.port or 6379}"  # never the password
-    client = connect(settings.cache_url, max(settings.cache_timeout, 1.0))
-    try:
-        client.ping()
-        names = [name for _, name in zip(range(sample), client.scan_iter(
-            match=KEY_PREFIX + "*", count=sample), strict=False)]
-        values = client.mget(names) if names else []
-    except REDIS_FAULTS as error:
-        report.fail("key store", f"{where} does not answer ({type(error).__name__})",
-                    "check CRAFTKIT_CACHE_URL and that Redis is up (meanwhile each process "
-                    "keeps its own keys, and provisions more)")
+
+def check_key_store_secret(report: Report, settings: Settings) -> None:
+    """Report what the Redis key store's entries are sealed under (never an empty secret)."""
+    if not settings.cache_url:
+        report.skip("key store secret", "keys stay in each process (CRAFTKIT_CACHE_URL unset)")
         return
-    finally:
-        client.close()
-    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label,
-                           previous=settings.cache_previous)
-    opened = [(value, envelope.open(name.decode().removeprefix(KEY_PREFIX), value))
-              for name, value in zip(names, values, strict=True) if isinstance(value, bytes)]
-    unreadable = sum(1 for _, key in opened if key is None)
-    if unreadable:
-        report.fail("key store", f"{where}: {unreadable} of {len(opened)} entries do not open "
-                    "with CRAFTKIT_CACHE_KEY (nor CRAFTKIT_CACHE_KEY_PREVIOUS): another "
-                    "host writes them under another secret",
-                    "set the same CRAFTKIT_CACHE_KEY on every host (during a rotation, the "
-                    "old one as CRAFTKIT_CACHE_KEY_PREVIOUS)")
-        return
-    previous = sum(1 for value, _ in opened if not envelope.is_current(value))
-    note = (f" ({previous} under the previous key; they expire within CRAFTKIT_KEY_TTL)"
-            if previous else "")
-    report.ok("key store", f"{where} answers; {len(opened)} entries checked, every one "
-              f"opens{note}")
+    if not settings.cache_secret:
+        report.fail("key store secret", "Redis entries would be sealed under an empty secret",
+                    "set CRAFTKIT_CACHE_KEY (e.g. `openssl rand -hex 32`) on every host")
+    elif settings.cache_key and len(settings.cache_key) < MIN_CACHE_KEY:
+        report.fail("key store secret", f"CRAFTKIT_CACHE_KEY is shorter than {MIN_CACHE_KEY} "
+                    "characters: anyone who can read Redis could guess it",
+                    "set a long random CRAFTKIT_CACHE_KEY (e.g. `openssl rand -hex 32`)")
+    elif settings.cache_key:
+        report.ok("key store secret", "Redis entries are sealed under CRAFTKIT_CACHE_KEY")
+    else:
+        source = "CRAFTKIT_ADMIN_KEY" if settings.admin_key else "CRAFTKIT_ACCOUNT_KEY"
+        report.ok("key store secret", f"Redis entries are sealed under a key derived from "
+                  f"{source} (set CRAFTKIT_CACHE_KEY to rotate them apart from it)")
 
 
 def check_registry(report: Report, state: BffState) -> None:
@@ -114,10 +93,18 @@ def check_registry(report: Report, state: BffState) -> None:
                     "check CRAFTKIT_REGISTRY_URL and that the database is up")
         return
     unreadable = [t.org_id for t in tenants if t.key_sealed and not _opens(registry, t)]
+    tampered = [t.org_id for t in tenants if not registry.intact(t)]
+    if tampered:
+        report.fail("registry", f"{len(tampered)} row(s) fail their seal (changed outside "
+                    "craftkit-bff, or sealed under another secret): orgs "
+                    f"{', '.join(map(printable, tampered[:10]))}; they are not served",
+                    "restore them from a backup taken with this secret, or deprovision and "
+                    "provision them again (`craftkit-bff tenants`)")
+        return
     if unreadable:
         report.fail("registry", f"{len(unreadable)} row(s) cannot be decrypted with "
                     "CRAFTKIT_REGISTRY_SECRET (nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS): "
-                    f"orgs {', '.join(unreadable[:10])}",
+                    f"orgs {', '.join(map(printable, unreadable[:10]))}",
                     "set CRAFTKIT_REGISTRY_SECRET (or _PREVIOUS, during a rotation) to the "
                     "secret these rows were written with, then run `craftkit-bff tenants "
                     "reencrypt`")
@@ -128,6 +115,10 @@ def check_registry(report: Report, state: BffState) -> None:
     report.ok("registry", f"{where}: {len(tenants)} org(s), every key decrypts"
               + (f"; {stale} still under the previous secret (run `craftkit-bff tenants "
                  "reencrypt`)" if stale else ""))
+    if cipher is None:
+        report.detail("rows are not sealed: set CRAFTKIT_REGISTRY_SECRET so that a change made "
+                      "to the database behind craftkit-bff's back (a deprovisioned org's state, "
+                      "say) is refused")
 
 
 def _opens(registry: Registry, tenant: Tenant) -> bool:

@@ -26,8 +26,14 @@ from ..identity import Identity
 from ..page.csp import frame_ancestors_allow
 from ..registry import KEYED
 from ..state import BffState
-from .checks import check_account_key, check_admin_key, check_key_store, check_registry
+from .checks import (
+    check_account_key,
+    check_admin_key,
+    check_key_store_secret,
+    check_registry,
+)
 from .report import Report
+from .store_checks import check_key_store
 
 # Who the framing check's test session is for: a user no host app has.
 DOCTOR = Identity("craftkit-bff-doctor", display_name="craftkit-bff doctor")
@@ -70,6 +76,7 @@ def _diagnose(report: Report, state: BffState, config: dict, org_id: str | None,
         check_admin_key(report, state.admin_api)
     check_key_store(report, state)
     check_registry(report, state)
+    check_key_store_secret(report, state.settings)
     origins = host_origins or sorted(state.settings.allowed_origins)
     if org_id and not (may_provision or _already_keyed(state, org_id)):
         report.skip("framing", f"checking a session and framing needs a session of "

@@ -2,6 +2,10 @@
 
 Configured by the same CRAFTKIT_* variables as the server. Exit status: 0 done, 1 refused
 or failed (the message says why), 2 bad usage or configuration.
+
+Org names come from the host app's users and ids and slugs from Craftkit: every value is
+printed with control, format and separator characters escaped (``printable``), so none can
+move the cursor, recolour the terminal or forge a line (``--json`` escapes them as JSON).
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ def run(args: argparse.Namespace, out=None) -> int:
     try:
         return _ACTIONS[args.action](tenants, args, out)
     except (OperatorError, BffError) as error:
-        print(f"craftkit-bff tenants: {getattr(error, 'message', error)}", file=sys.stderr)
+        print(f"craftkit-bff tenants: {_text(getattr(error, 'message', error))}",
+              file=sys.stderr)
         return 1
     finally:
         tenants.close()
@@ -71,8 +76,9 @@ def _list(tenants, args, out) -> int:
         return _json(rows, out)
     print(f"{'ORG':<24} {'STATE':<14} {'STRATEGY':<9} {'PROJECT':<38} UPDATED", file=out)
     for row in rows:
-        print(f"{row['org_id']:<24} {row['state']:<14} {row['strategy']:<9} "
-              f"{row['project_id'] or '-':<38} {_when(row['updated_at'])}", file=out)
+        print(f"{_text(row['org_id']):<24} {_text(row['state']):<14} "
+              f"{_text(row['strategy']):<9} {_text(row['project_id'] or '-'):<38} "
+              f"{_when(row['updated_at'])}", file=out)
     return 0
 
 
@@ -82,7 +88,7 @@ def _show_row(tenant, args, out, note: str | None = None) -> int:
         return _json({**row, "note": note} if note else row, out)
     for name, value in row.items():
         shown = _when(value) if name.endswith("_at") or name == "lease_until" else value
-        print(f"{name}: {'-' if shown is None else shown}", file=out)
+        print(f"{name}: {'-' if shown is None else _text(shown)}", file=out)
     if note:
         print(note, file=out)
     return 0
@@ -129,9 +135,10 @@ def _reconcile(tenants, args, out) -> int:
     elif not findings:
         print("The registry and the account's projects agree.", file=out)
     for finding in [] if args.json else findings:
-        print(f"{finding.kind}: org={finding.org_id or '?'} project={finding.project_id} "
-              f"slug={finding.slug}: {finding.detail}"
-              + (f" -> {finding.action}" if finding.action else ""), file=out)
+        print(f"{finding.kind}: org={_text(finding.org_id or '?')} "
+              f"project={_text(finding.project_id)} slug={_text(finding.slug)}: "
+              f"{_text(finding.detail)}"
+              + (f" -> {_text(finding.action)}" if finding.action else ""), file=out)
     return 1 if findings and not args.fix else 0
 
 
@@ -143,9 +150,16 @@ def _reencrypt(tenants, args, out) -> int:
         print(f"Re-encrypted {done.rewritten} row(s) under CRAFTKIT_REGISTRY_SECRET.", file=out)
         if done.unreadable:
             print(f"{len(done.unreadable)} row(s) open with neither CRAFTKIT_REGISTRY_SECRET "
-                  f"nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS: {', '.join(done.unreadable)}",
-                  file=out)
+                  f"nor CRAFTKIT_REGISTRY_SECRET_PREVIOUS: "
+                  f"{', '.join(map(_text, done.unreadable))}", file=out)
     return 1 if done.unreadable else 0
+
+
+def _text(value: object) -> str:
+    """Return a value as text a terminal shows as it is (escapes, not control sequences)."""
+    from ..ops.requestlog import printable
+
+    return printable(str(value))
 
 
 def _json(value: Any, out) -> int:

@@ -5,8 +5,10 @@
   with the same key that tells a stale key from a refused request (``StaleKey.VERIFY``);
 - ``stores``: where resolved keys are kept (``KeyStore``; in-process ``MemoryKeyStore``),
   and the optional ``FleetLocks`` capability;
-- ``redis_store``, ``redis_link``, ``envelope``: the shared store (``RedisKeyStore``),
-  its guarded connection, and the sealing of keys that leave the process;
+- ``redis_store``, ``redis_link``, ``redis_scripts``, ``envelope``: the shared store
+  (``RedisKeyStore``), its guarded connection, the server-side checks of what it reads, and
+  the sealing of keys (and tombstones) that leave the process;
+- ``offboarding``: the orgs an operator deprovisioned, as each process learns them;
 - ``selection``: which store the settings ask for, and how long a request may wait;
 - ``provisioners``: how an org becomes a key (``Provisioner``, and ``TenantProvisioner``
   for the operator commands); the admin strategy, ``AdminProvisioner``, and with a tenant

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from ..errors import RegistryUnavailable, TenantDeprovisioned
+from ..ops.requestlog import printable
 from ..registry import DEPROVISIONED, KEYED, Registry
 from .admin_api import AdminApi
 
@@ -53,7 +54,7 @@ class RecordingAdminProvisioner:
             if not self.registry.record(org_id, org_name, self.strategy, **values):
                 raise TenantDeprovisioned()  # deprovisioned while we were provisioning
         except RegistryUnavailable:
-            log.warning("could not record org %s in the tenant registry", org_id)
+            log.warning("could not record org %s in the tenant registry", printable(org_id))
         return record["apiKey"]
 
 

@@ -6,6 +6,10 @@ flight is per process (threads wait on one leader) and, when the store offers Fl
 across processes too: the leader takes the org's fleet lock before provisioning, and a
 leader that finds it taken polls the store until the key appears. Every wait is bounded
 by ``wait_timeout``; a request that reaches the bound gets KeyResolutionTimeout (504).
+
+With a tenant registry, every key the store hands back is checked against the orgs an
+operator deprovisioned (``Offboarding``), and a freshly provisioned key is kept only after
+the org's row is read again: a deprovision takes effect in every process within seconds.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ import time
 import unicodedata
 from collections.abc import Callable
 from enum import Enum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
 from ..ops.metrics import Metrics
 from .key_check import KeyCheck
 from .provisioners import Provisioner
 from .stores import FleetLocks, KeyStore
+
+if TYPE_CHECKING:
+    from .offboarding import Offboarding
 
 T = TypeVar("T")
 MAX_ORG_ID_LENGTH = 200
@@ -86,10 +93,12 @@ class KeyResolver:
                  wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 key_check: KeyCheck | None = None) -> None:
+                 key_check: KeyCheck | None = None,
+                 offboarding: Offboarding | None = None) -> None:
         self.provisioner = provisioner
         self.key_check = key_check
         self.store = store
+        self.offboarding = offboarding
         self.wait_timeout = wait_timeout
         self._metrics = metrics or Metrics(enabled=False)
         self._fleet_locks = store if isinstance(store, FleetLocks) else None
@@ -186,13 +195,20 @@ class KeyResolver:
     def _provision(self, org_id: str, org_name: str, rejected_key: str | None) -> str:
         self._metrics.provision()
         key = self.provisioner.provision(org_id, org_name, rejected_key)
+        if self.offboarding is not None:
+            # Deprovisioned while the provision was in flight: keep nothing, serve nothing.
+            self.offboarding.confirm(org_id)
         self.store.set(org_id, key)
         return key
 
     def _stored(self, org_id: str, rejected_key: str | None) -> str | None:
         # A key Craftkit has just refused is no answer, even if a store still holds it.
         key = self.store.get(org_id)
-        return None if key is None or key == rejected_key else key
+        if key is None or key == rejected_key:
+            return None
+        if self.offboarding is not None:
+            self.offboarding.check(org_id)
+        return key
 
 
 def _copy_of(error: BaseException | None) -> BffError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import Settings
+from ..config import ConfigError, Settings
 from ..ops.metrics import Metrics
 from .stores import KeyStore, MemoryKeyStore
 
@@ -31,6 +31,10 @@ def key_store_for(settings: Settings, metrics: Metrics) -> KeyStore:
     from .redis_link import RedisLink, connect
     from .redis_store import RedisKeyStore
 
+    if not settings.cache_secret:
+        raise ConfigError("CRAFTKIT_CACHE_KEY is not set, and neither is a Craftkit key to "
+                          "derive the Redis key store's encryption key from: set it (e.g. "
+                          "`openssl rand -hex 32`), the same on every host.")
     link = RedisLink(connect(settings.cache_url, settings.cache_timeout), metrics)
     envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label,
                            previous=settings.cache_previous)

@@ -52,6 +52,16 @@ class FleetLocks(Protocol):
         """
 
 
+def forbid_org(store: KeyStore, org_id: str) -> None:
+    """Drop the org's key from the store, and where the store can, keep it from coming back
+    (a shared store's tombstone: a provision that was in flight cannot put it back)."""
+    forbid = getattr(store, "forbid", None)
+    if callable(forbid):
+        forbid(org_id)
+    else:
+        store.delete(org_id)
+
+
 def store_health(store: KeyStore) -> str | None:
     """Return the store's status for /readyz ("ok", "degraded"), None if it has none."""
     health = getattr(store, "health", None)

@@ -13,6 +13,7 @@ the browser alone. A loader is any callable returning an Identity or None
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,6 +23,7 @@ from flask import g, session
 
 SESSION_KEY = "craftkit_identity"
 MAX_ID_LENGTH = 200
+MAX_NAME_LENGTH = 200  # the registry's org_name column
 
 
 class Carrier(StrEnum):
@@ -76,7 +78,7 @@ class Identity:
             return None
         email, name = claims.get("email"), claims.get("name") or claims.get("display_name")
         return cls(user_id=user_id, email=email if isinstance(email, str) else None,
-                   display_name=name if isinstance(name, str) else None,
+                   display_name=display_text(name) if isinstance(name, str) else None,
                    orgs=_orgs_from(claims), via=Carrier(via))
 
     def to_session(self) -> dict:
@@ -110,8 +112,21 @@ def _orgs_from(claims: Mapping[str, object]) -> dict[str, str]:
         org_id, name = (item, None) if isinstance(item, str) else (
             (item.get("id"), item.get("name")) if isinstance(item, dict) else (None, None))
         if isinstance(org_id, str) and org_id:
-            orgs[org_id] = name if isinstance(name, str) and name else org_id
+            orgs[org_id] = (display_text(name) if isinstance(name, str) else "") or org_id
     return orgs
+
+
+def display_text(text: str) -> str:
+    """Return a display name as the BFF keeps it: no control characters or lone surrogates
+    (text no database or log line should hold), whitespace runs as one space, at most
+    MAX_NAME_LENGTH characters. Names come from the host app's identity, which may carry
+    whatever its users typed."""
+    if (text.isprintable() and len(text) <= MAX_NAME_LENGTH and "  " not in text
+            and text == text.strip()):
+        return text  # the usual name: nothing to change
+    kept = "".join(" " if c.isspace() else c for c in text
+                   if c.isspace() or unicodedata.category(c) not in ("Cc", "Cs"))
+    return " ".join(kept.split())[:MAX_NAME_LENGTH].rstrip()
 
 
 def sign_in(identity: Identity) -> None:

@@ -2,8 +2,11 @@
 org has, and where its creation stands.
 
 - ``engine``: SQLite or PostgreSQL through SQLAlchemy Core (psycopg 3, pooled);
-- ``schema``: the tables and their versioned migrations;
+  ``database``: its failures as the BFF's errors, and its clock (PostgreSQL's own);
+- ``schema``: the tables and their versioned migrations; ``opening``: what first use does
+  (schema, secret check, sealing every row once);
 - ``crypto``: AES-256-GCM row encryption under CRAFTKIT_REGISTRY_SECRET (and _PREVIOUS);
+  ``integrity``: what a row's seals bind (org, state, generation, project, key);
 - ``records``: a row and its states; ``store``: the short transactions that change rows,
   and ``Registry.lease``, an org's lease held for a block;
 - ``naming``: the marker in a project's name that says which org it belongs to.

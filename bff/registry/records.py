@@ -31,6 +31,9 @@ class Tenant:
     created_at: float
     updated_at: float
     deprovisioned_at: float | None
+    generation: int = 0
+    row_seal: str | None = None
+    create_tag: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Tenant:
@@ -53,7 +56,7 @@ class Tenant:
     def public(self) -> dict[str, Any]:
         """Return what an operator may see: everything but the sealed key and the lease."""
         shown = asdict(self)
-        for private in ("key_sealed", "lease_owner"):
+        for private in ("key_sealed", "lease_owner", "row_seal", "create_tag"):
             del shown[private]
         shown["has_key"] = self.key_sealed is not None
         return shown

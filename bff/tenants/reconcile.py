@@ -3,15 +3,21 @@
 Findings, by kind:
 
 - ``missing``: a row whose project is no longer live upstream. Fix: point the row at the
-  org's live project if there is one, else forget the row (the org gets a new project on
-  its next request);
+  org's live project if exactly one is named as craftkit-bff names it, else forget the
+  row (the org gets a new project on its next request);
 - ``unadopted``: a reserved row whose create lost its answer, with the project upstream.
-  Fix: adopt it (its key is minted on the org's next request);
-- ``duplicate``: more projects named for one org than the one kept (seed 000's suffixed
-  slugs after a retried create). Fix: delete the extra ones upstream;
+  Fix: adopt the one with exactly the name that create sent (its key is minted on the
+  org's next request);
+- ``duplicate``: more projects named as craftkit-bff names the org's than the one kept
+  (suffixed slugs after a retried create). Fix: delete the extra ones upstream;
+- ``ambiguous``: projects named as craftkit-bff names the org's, none of them the row's,
+  and not exactly one to choose. Reported only: an operator decides;
+- ``lookalike``: a project that carries the org's marker but not the name craftkit-bff
+  gives it (someone else's, or an older name). Reported only: never adopted or deleted;
 - ``deprovisioned_live``: a project of a deprovisioned org still live. Fix: delete it;
 - ``unknown``: a project named for an org the registry does not know. Fix: adopt it when
-  its name spells out the org id, else report that it cannot be adopted.
+  its name spells out the org id and it is the only one, never over an existing row;
+  else report that it cannot be adopted.
 
 Each fix happens under the org's lease, so it never races a provisioning in progress.
 """
@@ -23,8 +29,16 @@ from dataclasses import asdict, dataclass
 
 from ..credentials.account_api import AccountApi
 from ..credentials.stores import KeyStore
+from ..identity import display_text
 from ..registry import CREATED, DEPROVISIONED, Registry, Tenant
-from ..registry.naming import display_name, marker_for, marker_of, org_in_marker
+from ..registry.naming import (
+    display_name,
+    marker_for,
+    marker_of,
+    org_in_marker,
+    project_name,
+    untagged,
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ def reconcile(registry: Registry, api: AccountApi, store: KeyStore,
               fix: bool, lease: float = 60) -> list[Finding]:
     """Return every finding; with fix, repair each one and say how."""
     groups: dict[str, list[dict]] = {}
-    for project in api.projects():
+    for project in api.projects():  # each with a plain id (account_api checks)
         marker = marker_of(str(project.get("name", "")))
         if marker is not None:
             groups.setdefault(marker, []).append(project)
@@ -72,18 +86,34 @@ class _Repair:
             return [self._delete(p, tenant.org_id, "deprovisioned_live",
                                  "the org is deprovisioned but this project is live")
                     for p in group]
-        live_ids = [p["id"] for p in group]
+        ours = [p for p in group if untagged(p["name"]) == project_name(tenant.org_name,
+                                                                         tenant.org_id)]
         findings = []
-        keep = tenant.project_id if tenant.project_id in live_ids else None
+        keep = tenant.project_id if tenant.project_id in [p["id"] for p in group] else None
         if tenant.project_id and keep is None:
-            findings.append(self._missing(tenant, group[0] if group else None))
-            keep = group[0]["id"] if group else None
+            replacement = ours[0] if len(ours) == 1 else None
+            findings.append(self._missing(tenant, replacement))
+            keep = replacement["id"] if replacement else None
         elif tenant.project_id is None and group:
-            findings.append(self._adopt(tenant, group[0]))
-            keep = group[0]["id"]
-        findings += [self._delete(p, tenant.org_id, "duplicate",
-                                  f"a second project for the org (kept {keep})")
-                     for p in group if p["id"] != keep]
+            sent = project_name(tenant.org_name, tenant.org_id, tenant.create_tag)
+            created = [p for p in group if p["name"] == sent]
+            if len(created) == 1:
+                findings.append(self._adopt(tenant, created[0]))
+                keep = created[0]["id"]
+        for project in group:
+            if project["id"] == keep:
+                continue
+            if project in ours and keep is None:
+                findings.append(_finding("ambiguous", tenant.org_id, project,
+                                         "one of the org's projects, none of which the "
+                                         "registry holds; an operator must choose"))
+            elif project in ours:
+                findings.append(self._delete(project, tenant.org_id, "duplicate",
+                                             f"a second project for the org (kept {keep})"))
+            else:
+                findings.append(_finding("lookalike", tenant.org_id, project,
+                                         "named like the org's projects, but not as "
+                                         "craftkit-bff names them; left alone"))
         return findings
 
     def unknown(self, marker: str, group: list[dict]) -> list[Finding]:
@@ -91,18 +121,23 @@ class _Repair:
         finding = _finding("unknown", org_id, first,
                            "a project of ours the registry does not know")
         action = None
-        if self.fix and org_id is not None:
-            self.registry.record(org_id, display_name(first["name"]), "account", state=CREATED,
-                                 project_id=first["id"], project_slug=first.get("slug"))
-            action = f"adopted for org {org_id!r}; its key is minted on its next request"
-        elif self.fix:
-            action = "not adopted: its name holds only a hash of the org id"
-        findings = [_with(finding, action)]
-        if org_id is not None:
-            findings += [self._delete(p, org_id, "duplicate",
-                                      f"a second project for the org (kept {first['id']})")
-                         for p in group[1:]]
-        return findings
+        if org_id is None:
+            action = "not adopted: its name does not spell out an org id" if self.fix \
+                else None
+            return [_with(finding, action)] + [_finding("unknown", None, p, finding.detail)
+                                               for p in group[1:]]
+        if len(group) > 1:
+            return [_finding("unknown", org_id, p, f"one of {len(group)} projects named for "
+                             "an org the registry does not know; not adopted (ambiguous)")
+                    for p in group]
+        if self.fix:
+            name = display_text(display_name(first["name"])) or org_id
+            adopted = self.registry.insert(org_id, name, "account",
+                                           state=CREATED, project_id=first["id"],
+                                           project_slug=first.get("slug"))
+            action = (f"adopted for org {org_id!r}; its key is minted on its next request"
+                      if adopted else "not adopted: the org has a row now")
+        return [_with(finding, action)]
 
     def _missing(self, tenant: Tenant, replacement: dict | None) -> Finding:
         finding = Finding("missing", tenant.org_id, tenant.project_id, tenant.project_slug,
@@ -141,8 +176,7 @@ class _Repair:
 
     def _point(self, org_id: str, owner: str, project: dict) -> None:
         self.registry.update_leased(org_id, owner, state=CREATED, project_id=project["id"],
-                                    project_slug=project.get("slug"), key_sealed=None,
-                                    key_id=None)
+                                    project_slug=project.get("slug"), key=None, key_id=None)
 
     def _leased(self, org_id: str) -> AbstractContextManager[str | None]:
         return self.registry.lease(org_id, self.lease)

@@ -22,7 +22,7 @@ import jwt
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bff import create_app
@@ -97,7 +97,7 @@ def _registered_call(method, path):
     raise AssertionError(f"unregistered upstream call {method} {path}")
 
 
-def _check_upstream_calls(calls):
+def _check_upstream_calls(calls, org="org-a"):
     for call in calls:
         url = urlsplit(call.request.url)
         method = call.request.method
@@ -105,12 +105,12 @@ def _check_upstream_calls(calls):
         assert "Cookie" not in headers
         if url.path == "/v1/admin/provision":
             assert method == "POST"
-            assert json.loads(call.request.body)["externalOrgId"] == "org-a"
+            assert json.loads(call.request.body)["externalOrgId"] == org
             continue
         route, placeholders = _registered_call(method, url.path)
         for value in placeholders.values():
             assert RENDER_ID.fullmatch(value), value
-        assert headers["Authorization"] == f"Bearer {KEYS['org-a']}"
+        assert headers["Authorization"] == f"Bearer {KEYS.get(org, 'ck_live_hostile_other')}"
         for name, value in parse_qsl(url.query, keep_blank_values=True):
             assert name in route.query, (route.rule, name)
             assert QUERY_RULES[name].fullmatch(value), (name, value)
@@ -137,7 +137,7 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
-def _send(method, path, *, headers=None, data=None, query=None, app=None):
+def _send(method, path, *, headers=None, data=None, query=None, app=None, org="org-a"):
     capture = _Capture()
     root = logging.getLogger()
     root.addHandler(capture)
@@ -150,7 +150,7 @@ def _send(method, path, *, headers=None, data=None, query=None, app=None):
             client = (app or APP).test_client(use_cookies=False)
             response = client.open(path, method=method, headers=headers or {}, data=data,
                                    query_string=query)
-            _check_upstream_calls(mock.calls)
+            _check_upstream_calls(mock.calls, org)
     finally:
         root.removeHandler(capture)
         root.level = old_level
@@ -246,6 +246,10 @@ def _with_header(header, payload, key):
 
 
 @settings(max_examples=300, deadline=None)
+@example(header={"alg": "HS256"}, signed_with="secret", target="secret_app",
+         claims={"orgs": None})  # a valid token naming no org: 403, not 401
+@example(header={"alg": "HS256"}, signed_with="secret", target="secret_app",
+         claims={"orgs": ["0"]})  # another single org: served as that org
 @given(header=jose_headers, signed_with=st.sampled_from(["secret", "public_key", "junk"]),
        target=st.sampled_from(["secret_app", "public_key_app"]),
        claims=st.fixed_dictionaries({}, optional={"sub": json_values, "exp": json_values,
@@ -257,11 +261,24 @@ def test_malformed_jwt_headers_are_401_never_5xx(header, signed_with, target, cl
            "junk": b"junk"}[signed_with]
     token = _with_header(header, payload, key)
     app = APP if target == "secret_app" else PUBLIC_KEY_APP
-    response = _send("GET", "/api/craftkit/templates",
-                     headers={"Authorization": f"Bearer {token}"}, app=app)
-    assert response.status_code in (200, 401)
-    if response.status_code == 200:  # only a token signed with the real secret as HS256
+    named = _org_ids(payload["orgs"])
+    response = _send("GET", "/api/craftkit/templates", app=app,
+                     headers={"Authorization": f"Bearer {token}"},
+                     org=next(iter(named)) if len(named) == 1 else "org-a")
+    assert response.status_code in (200, 400, 401, 403)
+    if response.status_code != 401:  # only a token signed with the real secret as HS256
         assert (target, signed_with, header["alg"]) == ("secret_app", "secret", "HS256")
+        # A valid token says which orgs its user is in: none is 403, several 400.
+        expected = {0: 403, 1: 200}.get(len(named), 400)
+        assert response.status_code == expected, (payload["orgs"], response.status_code)
+
+
+def _org_ids(orgs: object) -> set[str]:
+    """The org ids an `orgs` claim names, as the identity docs define the claim."""
+    items = orgs if isinstance(orgs, list) else []
+    ids = {item if isinstance(item, str) else item.get("id") if isinstance(item, dict)
+           else None for item in items}
+    return {org for org in ids if isinstance(org, str) and org}
 
 
 def _token(sub, orgs):

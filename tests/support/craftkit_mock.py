@@ -6,6 +6,7 @@ Redis tests use it too.
 
 from __future__ import annotations
 
+import json
 import time
 
 from responses import matchers
@@ -60,3 +61,18 @@ def with_key(org):
 
 def post_json(client, path, body, headers=None):
     return client.post("/api/craftkit" + path, json=body, headers=headers or bearer())
+
+
+def endless_pages(next_cursor, size: int = 0, delay: float = 0.0):
+    """A ``responses`` callback for a list that always has one more page.
+
+    Page n holds one project and ``next_cursor(n)``; returns (callback, [pages served]).
+    """
+    served = [0]
+
+    def answer(request):
+        served[0] += 1
+        time.sleep(delay)
+        return 200, {}, json.dumps({"data": [{"id": f"p{served[0]}", "name": "x" * size}],
+                                    "next_cursor": next_cursor(served[0])})
+    return answer, served

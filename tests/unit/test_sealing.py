@@ -26,10 +26,11 @@ def test_renew_tokens_sealed_by_0_2_still_open():
                                                                  "user-1")
 
 
-def test_redis_envelopes_sealed_by_0_2_still_open():
+def test_redis_envelopes_sealed_by_0_2_are_misses():
+    # 0.2's entries carry no issue time (so no bound on their age) and, in account mode,
+    # were sealed under a key anyone could derive: 0.3 re-provisions instead of opening them.
     envelope = KeyEnvelope(b"golden-cache-secret", b"cache-key")
-    assert envelope.open("org:a", ENVELOPE_020) == "ck_live_golden"
-    assert envelope.open("org:b", ENVELOPE_020) is None  # bound to its org
+    assert envelope.open("org:a", ENVELOPE_020) is None
 
 
 def test_registry_rows_sealed_by_0_2_still_open():

@@ -7,15 +7,24 @@ is claimed with a Redis lock, the version recorded sealed under the cache key.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import responses
+from flask import Flask
 
+from bff import create_app
 from tests.support.catalogs import SlowPublish, calls, catalog_file
 from tests.support.craftkit_mock import BASE, post_json, session_payload
 from tests.support.secrets import secret
 
-from .test_redis_app import host
+from .modes import host_config
+
+
+def host(url: str, **extra) -> Flask:
+    """One admin-mode BFF host (its own process state) sharing the Redis at url."""
+    return create_app({**host_config("admin", Path(".")), "CRAFTKIT_CACHE_URL": url,
+                       **extra})
 
 
 @pytest.fixture

@@ -7,9 +7,12 @@ on its own), and a host with another CRAFTKIT_CACHE_KEY read every entry as a mi
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import responses
+from flask import Flask
 
+from bff import create_app
 from bff.commands.doctor import doctor
 from tests.support.craftkit_mock import (
     ADMIN_KEY,
@@ -22,7 +25,14 @@ from tests.support.craftkit_mock import (
 from tests.support.secrets import secret
 from tests.support.servers import free_port
 
-from .test_redis_app import host
+from .modes import host_config
+
+
+def host(url: str, **extra) -> Flask:
+    """One admin-mode BFF host (its own process state) sharing the Redis at url."""
+    return create_app({**host_config("admin", Path(".")), "CRAFTKIT_CACHE_URL": url,
+                       **extra})
+
 
 OLD = secret("old-cache-key-0123456789abcdef")
 NEW = secret("new-cache-key-0123456789abcdef")

@@ -64,7 +64,8 @@ def test_a_dead_holders_lock_expires_and_another_process_takes_over(redis_server
 
 
 def test_waiters_give_up_at_their_bound_when_the_holder_never_finishes(redis_server):
-    redis_server.client().set(LOCK_PREFIX + "org-a", b"stuck-owner", px=60_000)
+    # A live holder's lock (its expiry within what a BFF sets: the store's lock TTL is 5 s).
+    redis_server.client().set(LOCK_PREFIX + "org-a", b"stuck-owner", px=9_000)
     provisioner = CountingProvisioner()
     resolver = make_resolver(make_store(redis_server.url), provisioner, wait_timeout=0.5)
     started = time.monotonic()

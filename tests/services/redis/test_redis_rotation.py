@@ -7,9 +7,13 @@ org of the fleet is provisioned again at once.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import responses
+from flask import Flask
 
+from bff import create_app
 from tests.support.craftkit_mock import (
     ADMIN_KEY,
     BASE,
@@ -19,7 +23,14 @@ from tests.support.craftkit_mock import (
 )
 from tests.support.secrets import secret
 
-from .test_redis_app import host
+from .modes import host_config
+
+
+def host(url: str, **extra) -> Flask:
+    """One admin-mode BFF host (its own process state) sharing the Redis at url."""
+    return create_app({**host_config("admin", Path(".")), "CRAFTKIT_CACHE_URL": url,
+                       **extra})
+
 
 OLD = secret("cache-secret-old-0123456789abcdef")
 NEW = secret("cache-secret-new-0123456789abcdef")

@@ -29,7 +29,7 @@ class ScriptedApi:
         self.found: dict | None = None
         self.keys = 0
 
-    def create(self, org_id, org_name):
+    def create(self, name):
         self.calls.append("create")
         if self.create_error:
             raise self.create_error
@@ -42,7 +42,7 @@ class ScriptedApi:
         self.keys += 1
         return {"id": f"k{self.keys}", "key": f"ck_live_scripted_{self.keys}"}
 
-    def find(self, org_id):
+    def find(self, name, within=None):
         self.calls.append("find")
         return self.found
 
@@ -142,7 +142,7 @@ def test_a_row_of_the_admin_strategy_is_not_served_in_account_mode(provisioner, 
 
 
 def test_a_lost_lease_discards_the_work_and_says_pending(provisioner, registry, api):
-    def create_while_another_worker_takes_over(org_id, org_name):
+    def create_while_another_worker_takes_over(name):
         # Our lease ran out mid-call and another worker claimed the org.
         with registry.transaction() as connection:
             connection.exec_driver_sql("UPDATE craftkit_tenants SET lease_owner = 'usurper'")
