@@ -17,6 +17,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .app import create_app
     from .config import ConfigError
+    from .credentials.tenant_client import TenantClient
     from .extension import CraftkitBFF
     from .identity import Carrier, Identity, IdentityLoader, sign_in, sign_out
     from .ops.logs import log_requests
@@ -26,10 +27,11 @@ _EXPORTS = {
     "create_app": ".app", "ConfigError": ".config", "get_org_api_key": ".state",
     "CraftkitBFF": ".extension", "Carrier": ".identity", "Identity": ".identity",
     "IdentityLoader": ".identity", "sign_in": ".identity", "sign_out": ".identity",
-    "log_requests": ".ops.logs",
+    "log_requests": ".ops.logs", "TenantClient": ".credentials.tenant_client",
 }
 __all__ = ["Carrier", "ConfigError", "CraftkitBFF", "Identity", "IdentityLoader",
-           "__version__", "create_app", "get_org_api_key", "log_requests", "sign_in",
+           "TenantClient", "__version__", "create_app", "get_org_api_key", "log_requests",
+           "sign_in",
            "sign_out"]
 
 

@@ -84,6 +84,34 @@ def http_url(raw: Any, name: str) -> str:
     return url
 
 
+def base_url(raw: Any, name: str) -> str:
+    """Return Craftkit's base URL: http(s), a host, a valid port, nothing else.
+
+    Every endpoint is appended to it (``/v1/...``), so a path (``.../v1``), a query, a
+    fragment or credentials would send each call somewhere Craftkit does not answer.
+    """
+    raw_text = "" if raw is None else str(raw).strip()
+    url = raw_text.rstrip("/")
+    shape = f"{name} must be Craftkit's origin, like https://www.craftkit.dev"
+    if "@" in url:
+        raise ConfigError(f"{shape}, without user:password@ (the value is not shown).")
+    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
+        raise ConfigError(f"{shape} (no spaces or control characters), got {url!r}.")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{shape}, got {url!r}.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is not None and not 1 <= port <= 65535):
+        raise ConfigError(f"{shape}: the port must be 1 to 65535, got {url!r}.")
+    if parts.path or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigError(f"{shape}, without a path, query or fragment (the BFF adds "
+                          f"/v1/... itself), got {url!r}.")
+    return url
+
+
 def optional_http_url(raw: Any, name: str) -> str | None:
     """Return an http(s) URL, or None when unset."""
     return None if text(raw, name) is None else http_url(raw, name)

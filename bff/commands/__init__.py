@@ -2,7 +2,8 @@
 
 - ``serve`` (``bff.ops.server``), ``emulator``, ``demo``: run something;
 - ``doctor``: check a deployment (``doctor``, ``checks``, ``report``);
-- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API).
+- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API);
+- ``catalogs``: publish the catalog file to every org (resumable), each org's version.
 
 Rule: nothing imports this package; it imports whatever it runs, late, so ``--help`` is fast.
 """
@@ -16,6 +17,7 @@ from .._version import __version__
 from ..config import ConfigError, server_settings
 from ..extras import require
 from ..ops.logs import configure_logging
+from .catalogs import add_catalogs_parser
 from .tenants import add_tenants_parser
 
 EMULATOR_ENVIRONMENT = """environment:
@@ -28,6 +30,8 @@ EMULATOR_ENVIRONMENT = """environment:
                                      http://127.0.0.1:* http://localhost:*)
   CRAFTKIT_EMULATOR_ACCOUNT_EMBED    true: projects made with /v1/projects start with
                                      embed mode on (default false)
+  CRAFTKIT_EMULATOR_IFRAME_ORIGIN    the origin of the iframe_url it answers (default: the
+                                     origin the session was minted at)
 
 docs/emulator.md describes its endpoints, errors and pages."""
 
@@ -102,17 +106,20 @@ def _parser() -> argparse.ArgumentParser:
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(run=_provision)
 
-    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
-                                 "key and iframe framing; exit non-zero with fixes")
-    doctor.add_argument("--org", help="an org to mint a test session for (framing check; "
-                        "needs --provision)")
+    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the keys, "
+                                 "the key store, the registry, a real session and iframe "
+                                 "framing; exit non-zero with fixes")
+    doctor.add_argument("--org", help="an org to mint a real session for: embed mode, the "
+                        "catalog, the iframe's origin and framing (needs --provision unless "
+                        "the registry holds its key)")
     doctor.add_argument("--provision", action="store_true",
-                        help="let the framing check provision --org (created if missing)")
+                        help="let the session check provision --org (created if missing)")
     doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
                         help="an origin that embeds the builder (repeatable; default: "
                         "CRAFTKIT_ALLOWED_ORIGINS)")
     doctor.set_defaults(run=_doctor)
     add_tenants_parser(commands)
+    add_catalogs_parser(commands)
     return parser
 
 

@@ -38,7 +38,8 @@ def key_store_for(settings: Settings, metrics: Metrics) -> KeyStore:
                           "derive the Redis key store's encryption key from: set it (e.g. "
                           "`openssl rand -hex 32`), the same on every host.")
     link = RedisLink(connect(settings.cache_url, settings.cache_timeout), metrics)
-    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label)
+    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label,
+                           previous=settings.cache_previous)
     # The lock outlives one provision call (plus a margin for the two store round trips);
     # if its holder dies, another host takes over when it expires.
     return RedisKeyStore(link, envelope, ttl=settings.key_ttl,

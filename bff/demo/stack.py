@@ -9,7 +9,7 @@ import socket
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 import requests
 from flask import Flask
@@ -21,32 +21,10 @@ from .modes import DemoCredentials
 from .pages import ORGS, STATE_NOTE, USERS, register_demo
 
 HOST = "127.0.0.1"
-CATALOG_NAME = "demo-catalog-v1"
-MIN_SESSION_TTL = 2  # the element refreshes no sooner than a second into a session
 # The seed's "customer" namespace, extended a little so a template looks like a real one.
-CATALOG: dict[str, Any] = {
-    "allowCustom": True,
-    "namespaces": [
-        {"key": "customer", "label": "Customer", "fields": [
-            {"key": "customer.name", "label": "Name", "dataType": "text", "required": True},
-            {"key": "customer.email", "label": "Email", "dataType": "email", "required": False},
-            {"key": "customer.company", "label": "Company", "dataType": "text",
-             "required": False},
-            {"key": "customer.phone", "label": "Phone", "dataType": "phone", "required": False},
-        ]},
-        {"key": "agreement", "label": "Agreement", "fields": [
-            {"key": "agreement.start", "label": "Start date", "dataType": "date",
-             "required": False},
-            {"key": "agreement.amount", "label": "Monthly fee", "dataType": "number",
-             "required": False},
-            {"key": "agreement.notes", "label": "Notes", "dataType": "longtext",
-             "required": False},
-            {"key": "agreement.accepted", "label": "Terms accepted", "dataType": "boolean",
-             "required": False},
-        ]},
-    ],
-    "loops": [],
-}
+# The BFF publishes it to each org's project before its first session, as in production.
+CATALOG_FILE = str(Path(__file__).with_name("catalog.json"))
+MIN_SESSION_TTL = 2  # the element refreshes no sooner than a second into a session
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -138,7 +116,7 @@ def create_demo_app(credentials: dict, craftkit_url: str) -> Flask:
     # An explicit config replaces the environment, so a developer's own CRAFTKIT_* variables
     # (a JWT secret, a URL prefix) cannot turn the demo into something it was not built for.
     config = {**credentials, "CRAFTKIT_BASE_URL": craftkit_url,
-              "CRAFTKIT_CATALOG_NAME": CATALOG_NAME, "CRAFTKIT_TIMEOUT": "2,10",
+              "CRAFTKIT_CATALOG_FILE": CATALOG_FILE, "CRAFTKIT_TIMEOUT": "2,10",
               "SECRET_KEY": secrets.token_urlsafe(32),
               # Cookies ignore ports: a name of its own keeps other local apps' sessions apart.
               "SESSION_COOKIE_NAME": "craftkit_demo_session", "SESSION_COOKIE_SAMESITE": "Lax"}
@@ -148,15 +126,11 @@ def create_demo_app(credentials: dict, craftkit_url: str) -> Flask:
 
 
 def seed_orgs(bff_app: Flask, craftkit_url: str, credentials: DemoCredentials) -> None:
-    """Provision every demo org (embed mode on) and publish the catalog with its own key."""
+    """Provision every demo org with embed mode on (the BFF publishes the catalog itself)."""
     with bff_app.app_context(), requests.Session() as http:
         for org_id, org_name in ORGS.items():
-            key = get_org_api_key(org_id, org_name)
+            get_org_api_key(org_id, org_name)
             credentials.enable_embed(bff_app, craftkit_url, org_id, http)
-            response = http.post(f"{craftkit_url}/v1/embed/catalogs", timeout=10,
-                                 headers={"Authorization": f"Bearer {key}"},
-                                 json={"name": CATALOG_NAME, "catalog": CATALOG})
-            response.raise_for_status()
 
 
 def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900,

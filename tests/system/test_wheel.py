@@ -117,6 +117,7 @@ def test_wheel_ships_what_the_package_serves(wheel):
     for wanted in ("bff/static/craftkit-embed.js", "bff/static/craftkit-embed.d.ts",
                    "bff/static/embed/define.js", "bff/static/embed/package.json",
                    "bff/templates/signin.html", "bff/templates/demo.html", "bff/py.typed",
+                   "bff/demo/catalog.json",
                    "bff/wsgi.py", "bff/gunicorn_conf.py", "bff/emulator/templates/builder.html"):
         assert wanted in names, wanted
     assert any(re.fullmatch(r"craftkit_bff-[^/]+\.dist-info/licenses/LICENSE", n) for n in names)
