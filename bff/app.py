@@ -8,6 +8,7 @@ from .config import DEFAULTS, load_environment
 from .errors import register_error_handlers
 from .extension import CraftkitBFF
 from .identity import IdentityLoader
+from .ops import tracing
 
 
 def create_app(test_config: dict | None = None,
@@ -27,4 +28,6 @@ def create_app(test_config: dict | None = None,
     register_error_handlers(app)
     # The extension validates the configuration now, so a bad one fails at start-up.
     CraftkitBFF(app, identity_loader=identity_loader)
+    # A standalone BFF that records spans sends them somewhere (a host app decides itself).
+    tracing.export_over_otlp()
     return app

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import parsers as p
+from .catalogs.file import CatalogFile, catalog_file
 from .parsers import ConfigError
 
 __all__ = ["DEFAULTS", "ConfigError", "Settings", "describe", "load_environment",
@@ -41,11 +42,17 @@ class Settings:
         "without it or `CRAFTKIT_ACCOUNT_KEY`. Never sent to the browser or logged",
         secret=True, shown_default="*(this or the account key)*")
     base_url: str = setting(
-        "CRAFTKIT_BASE_URL", "https://www.craftkit.dev", p.http_url,
-        "Craftkit's base URL (a trailing slash is stripped)")
+        "CRAFTKIT_BASE_URL", "https://www.craftkit.dev", p.base_url,
+        "Craftkit's origin (a trailing slash is stripped; a path, query or bad port is a "
+        "start-up error)")
     catalog_name: str | None = setting(
         "CRAFTKIT_CATALOG_NAME", None, p.text,
-        "variable catalog attached to every session as `catalogRef`")
+        "variable catalog attached to every session as `catalogRef`; default: the name in "
+        "`CRAFTKIT_CATALOG_FILE`", shown_default="the catalog file's name, else unset")
+    catalog_file: CatalogFile | None = setting(
+        "CRAFTKIT_CATALOG_FILE", None, catalog_file, "JSON file holding the body of "
+        "`POST /v1/embed/catalogs` (`{\"name\", \"catalog\"}`): published to each org's "
+        "project before its first session, once per version (see docs/catalogs.md)")
     key_ttl: float = setting(
         "CRAFTKIT_KEY_TTL", 600, p.number(1), "seconds an org's project key stays cached")
     key_cache_size: int = setting(
@@ -61,6 +68,10 @@ class Settings:
         "CRAFTKIT_SEAL_KEY", None, p.text, "secret the renew-token seal key is derived from "
         "(HKDF-SHA256); set the same on every host", secret=True,
         shown_default="derived from the admin or account key")
+    seal_key_previous: str | None = setting(
+        "CRAFTKIT_SEAL_KEY_PREVIOUS", None, p.text, "the secret seals were made under before "
+        "a rotation (the old `CRAFTKIT_SEAL_KEY`, or the old admin or account key if none "
+        "was set): its seals still open; new ones use the current key", secret=True)
     seal_ttl: int = setting(
         "CRAFTKIT_SEAL_TTL", 12 * 3600, p.integer(60),
         "seconds a sealed renew token can be used")
@@ -139,6 +150,11 @@ class Settings:
         "CRAFTKIT_CACHE_KEY", None, p.text, "secret the Redis key store's encryption key is "
         "derived from (HKDF-SHA256); set the same on every host", secret=True,
         shown_default="derived from the admin or account key")
+    cache_key_previous: str | None = setting(
+        "CRAFTKIT_CACHE_KEY_PREVIOUS", None, p.text, "the secret Redis entries were sealed "
+        "under before a rotation (the old `CRAFTKIT_CACHE_KEY`, or the old admin or account "
+        "key if none was set): its entries still open; new ones use the current key",
+        secret=True)
     cache_local_ttl: float = setting(
         "CRAFTKIT_CACHE_LOCAL_TTL", 5, p.number(0), "seconds a process reuses a key it read "
         "from Redis before asking Redis again (so an org deleted elsewhere may be used here "
@@ -187,6 +203,10 @@ class Settings:
     iframe_origins: frozenset[str] = setting(
         "CRAFTKIT_IFRAME_ORIGINS", "", p.origins, "origins besides `CRAFTKIT_BASE_URL`'s that "
         "Craftkit's `iframe_url` may point to, space or comma separated")
+    otel: bool = setting(
+        "CRAFTKIT_OTEL", False, p.flag, "record OpenTelemetry spans (the `otel` extra) with "
+        "the process's tracer provider; a standalone BFF without one exports them over OTLP, "
+        "configured by the standard `OTEL_*` variables")
     breaker_probe: float = setting(
         "CRAFTKIT_BREAKER_PROBE", 0.5, p.number(0.05), "seconds between checks of Craftkit "
         "while the circuit is open; the first it answers lets one trial call through")
@@ -195,6 +215,16 @@ class Settings:
     def seal_secret(self) -> bytes:
         """The secret renew-token seals are derived from: the seal key, else the Craftkit key."""
         return (self.seal_key or self.admin_key or self.account_key or "").encode()
+
+    @property
+    def seal_previous(self) -> tuple[tuple[bytes, bytes], ...]:
+        """The (secret, label) pairs old seals may be under: CRAFTKIT_SEAL_KEY_PREVIOUS
+        as a seal key, or as the Craftkit key the seal key was derived from."""
+        old = self.seal_key_previous
+        if not old:
+            return ()
+        return tuple((old.encode(), label) for label in (b"seal-key", b"admin-key",
+                                                         b"account-key"))
 
     @property
     def seal_secret_label(self) -> bytes:
@@ -223,6 +253,16 @@ class Settings:
         refuses an empty secret (its key would be anyone's to derive).
         """
         return (self.cache_key or self.admin_key or self.account_key or "").encode()
+
+    @property
+    def cache_previous(self) -> tuple[tuple[bytes, bytes], ...]:
+        """The (secret, label) pairs old Redis entries may be under: CRAFTKIT_CACHE_KEY_PREVIOUS
+        as a cache key, or as the Craftkit key the cache key was derived from."""
+        old = self.cache_key_previous
+        if not old:
+            return ()
+        return tuple((old.encode(), label) for label in (b"cache-key", b"admin-key",
+                                                         b"account-key"))
 
     @property
     def cache_secret_label(self) -> bytes:
@@ -324,8 +364,25 @@ def server_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _parse(config: Mapping[str, Any]) -> Settings:
-    return Settings(**{item.attribute: item.parse(config.get(item.env, item.default), item.env)
-                       for item in declared()})
+    settings = Settings(**{item.attribute: item.parse(config.get(item.env, item.default),
+                                                      item.env)
+                           for item in declared()})
+    return _with_catalog_name(settings)
+
+
+def _with_catalog_name(settings: Settings) -> Settings:
+    """Default CRAFTKIT_CATALOG_NAME to the catalog file's name; refuse two different ones."""
+    file = settings.catalog_file
+    if file is None:
+        return settings
+    if settings.catalog_name is None:
+        return replace(settings, catalog_name=file.name)
+    if settings.catalog_name != file.name:
+        raise ConfigError(f"CRAFTKIT_CATALOG_NAME is {settings.catalog_name!r} but "
+                          f"CRAFTKIT_CATALOG_FILE publishes {file.name!r}: sessions would "
+                          "name a catalog the BFF never publishes. Unset "
+                          "CRAFTKIT_CATALOG_NAME (it defaults to the file's name).")
+    return settings
 
 
 def describe(settings: Settings, config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:

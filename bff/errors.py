@@ -106,11 +106,46 @@ class KeyRejected(BffError):
     status, code = 502, "craftkit_upstream_error"
     message = "Craftkit rejected the BFF's credentials for this org."
     KEY_CODES = (None, "unauthorized", "forbidden", "invalid_api_key")
+    EMBED_OFF_CODES = ("embed_not_enabled",)
 
     @property
     def about_key(self) -> bool:
         """Tell whether Craftkit blamed the key itself (not, say, a renew token)."""
         return self.upstream_code in self.KEY_CODES
+
+    @property
+    def embed_mode_off(self) -> bool:
+        """Tell whether Craftkit refused because the project's embed mode is off."""
+        return self.upstream_code in self.EMBED_OFF_CODES
+
+
+class CatalogFailed(BffError):
+    """The org's variable catalog could not be published, so no session was minted.
+
+    Its status says whether trying again may help: Craftkit's own 4xx when it refused the
+    catalog (fix the file), else 502/503/504 like the failure behind it.
+    """
+
+    status, code = 502, "craftkit_catalog_failed"
+    message = ("The org's variable catalog could not be published to Craftkit; try again "
+               "shortly.")
+
+    def __init__(self, message: str | None = None, *, status: int | None = None,
+                 code: str | None = None, upstream_code: str | None = None,
+                 retry_after: int = 0) -> None:
+        super().__init__(message, status=status, code=code, upstream_code=upstream_code)
+        self.retry_after = retry_after
+
+
+class EmbedModeOff(BffError):
+    """Craftkit refused to mint a session because the org's project has embed mode off.
+
+    A setup step, not a key problem: no key is evicted or replaced for it.
+    """
+
+    status, code = 502, "craftkit_embed_mode_off"
+    message = ("Embed mode is off for this org's Craftkit project; an operator must switch "
+               "it on (Craftkit dashboard: Project, Embed, Enable embed mode).")
 
 
 class ProvisionFailed(BffError):

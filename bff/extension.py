@@ -1,41 +1,49 @@
 """The Flask extension: where every part of the BFF is chosen and plugged in.
 
 ``build_state`` is the map: the upstream client, the provisioning strategy and its API,
-the key resolver with its store, the renew-token sealer and the identity loader, each
-picked once from the settings (or given by the host app), then reached by every request
-through ``bff_state()`` (bff/state.py). Routes come from ``bff.api``.
+the key resolver with its store, the renew-token sealer, the catalog publisher (with a
+catalog file) and the identity loader, each picked once from the settings (or given by the
+host app), then reached by every request through ``bff_state()`` (bff/state.py). Routes
+come from ``bff.api``; ``CraftkitBFF.tenant`` gives the host's backend Craftkit as one org.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from . import api
 from .api import health
 from .api.slots import DownloadSlots
+from .catalogs.selection import publisher_for
 from .config import DEFAULTS, ConfigError, Settings, load_environment, settings_from
 from .credentials import AdminProvisioner, KeyResolver, KeyStore, TenantProvisioner
 from .credentials.account import AccountProvisioner
 from .credentials.account_api import AccountApi
 from .credentials.admin_api import IDEMPOTENT_POSTS, AdminApi
+from .credentials.key_check import KeyCheck, templates_probe
 from .credentials.offboarding import offboarding_for
 from .credentials.recording import RecordingAdminProvisioner
 from .credentials.renew_tokens import RenewTokenSealer
 from .credentials.selection import key_store_for, wait_timeout_for
+from .credentials.tenant_client import TenantClient
 from .identity import IdentityLoader, needs_secret_key
 from .identity.choice import identity_loader_for
+from .ops import tracing
 from .ops.metrics import Metrics
 from .page import element
-from .registry import Registry, open_registry, prepare_at_start
-from .state import EXTENSION, BffState
+from .registry import open_registry, prepare_at_start
+from .state import EXTENSION, BffState, bff_state
 from .upstream import Upstream
 from .upstream.breaker import CircuitBreaker
 from .upstream.connections import outbound_for
 from .upstream.health import UpstreamHealth
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 
 class CraftkitBFF:
@@ -80,10 +88,25 @@ class CraftkitBFF:
         if settings.ops_routes:
             app.register_blueprint(health.bp)
 
+    def tenant(self, org_id: str, org_name: str | None = None,
+               app: Flask | None = None) -> TenantClient:
+        """Return a client that calls Craftkit as org_id, with its own project key.
+
+        For the host's backend (a background job, a script), not the browser: the key is
+        resolved as the routes resolve it and never leaves the client. ``app`` defaults to
+        the current app; the client itself needs no app context once made.
+
+        :raises InvalidRequest: org_id is not a usable org id (empty, too long, ...).
+        """
+        state = bff_state(app)
+        return TenantClient(state.upstream, state.keys, org_id, org_name)
+
 
 def build_state(settings: Settings, identity_loader: IdentityLoader,
                 key_store: KeyStore | None = None) -> BffState:
     """Build every part of the BFF for one app (or one command) from its settings."""
+    if settings.otel:
+        tracing.use_opentelemetry()
     metrics = Metrics(settings.metrics)
     breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset,
                              on_change=metrics.circuit, probe_every=settings.breaker_probe)
@@ -104,13 +127,15 @@ def build_state(settings: Settings, identity_loader: IdentityLoader,
         raise
     keys = KeyResolver(provisioner, store, metrics=metrics,
                        wait_timeout=wait_timeout_for(settings),
+                       key_check=KeyCheck(templates_probe(upstream)),
                        offboarding=offboarding_for(registry, settings))
     sealer = RenewTokenSealer(settings.seal_secret, settings.seal_secret_label,
-                              settings.seal_ttl)
+                              settings.seal_ttl, previous=settings.seal_previous)
+    catalogs = publisher_for(settings, upstream, keys, registry, metrics)
     return BffState(settings, upstream, keys, provisioner, sealer, identity_loader, metrics,
                     UpstreamHealth(upstream.probe, breaker, metrics),
                     DownloadSlots(settings.threads, settings.downloads_per_org), registry,
-                    admin_api, account_api)
+                    admin_api, account_api, catalogs)
 
 
 def choose_provisioner(settings: Settings, admin_api: AdminApi | None,

@@ -17,10 +17,19 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+# What in a URL can be a credential: a password (or a token as the user name) before the
+# "@", and the values of its query parameters (``?token=...``).
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]+@")
+_QUERY_VALUE = re.compile(r"(?<=[?&])([^=&#\s]+)=[^&#\s]*")
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot work; the message names the variable to fix."""
+
+
+def without_credentials(text: str) -> str:
+    """Hide what a URL in text may carry as a credential: userinfo and query values."""
+    return _QUERY_VALUE.sub(r"\1=(hidden)", _USERINFO.sub("(hidden)@", text))
 
 
 def text(raw: Any, name: str) -> str | None:
@@ -71,7 +80,35 @@ def http_url(raw: Any, name: str) -> str:
     url = (text(raw, name) or "").rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL, got {url!r}.")
+        raise ConfigError(f"{name} must be an http(s) URL, got {without_credentials(url)!r}.")
+    return url
+
+
+def base_url(raw: Any, name: str) -> str:
+    """Return Craftkit's base URL: http(s), a host, a valid port, nothing else.
+
+    Every endpoint is appended to it (``/v1/...``), so a path (``.../v1``), a query, a
+    fragment or credentials would send each call somewhere Craftkit does not answer.
+    """
+    raw_text = "" if raw is None else str(raw).strip()
+    url = raw_text.rstrip("/")
+    shape = f"{name} must be Craftkit's origin, like https://www.craftkit.dev"
+    if "@" in url:
+        raise ConfigError(f"{shape}, without user:password@ (the value is not shown).")
+    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
+        raise ConfigError(f"{shape} (no spaces or control characters), got {url!r}.")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{shape}, got {url!r}.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is not None and not 1 <= port <= 65535):
+        raise ConfigError(f"{shape}: the port must be 1 to 65535, got {url!r}.")
+    if parts.path or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigError(f"{shape}, without a path, query or fragment (the BFF adds "
+                          f"/v1/... itself), got {url!r}.")
     return url
 
 

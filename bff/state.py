@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
+    from .catalogs.publisher import CatalogPublisher
     from .config import Settings
     from .credentials import KeyResolver, TenantProvisioner
     from .credentials.account_api import AccountApi
@@ -44,6 +45,7 @@ class BffState:
 
     Exactly one of ``admin_api`` and ``account_api`` is set: the provisioning strategy's
     vocabulary, which the operator commands use too (the key stays inside it).
+    ``catalogs`` publishes CRAFTKIT_CATALOG_FILE to each org (None without one).
     """
 
     settings: Settings
@@ -58,6 +60,7 @@ class BffState:
     registry: Registry | None = None
     admin_api: AdminApi | None = None
     account_api: AccountApi | None = None
+    catalogs: CatalogPublisher | None = None
 
     def close(self) -> None:
         """Release pooled connections now: Craftkit's, and the registry's if there is one."""

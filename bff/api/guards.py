@@ -127,6 +127,8 @@ def choose_org(identity: Identity, requested: object) -> Org:
         if not isinstance(requested, str):
             raise InvalidRequest("tenantExternalId must be a string.")
         org_id = validate_org_id(requested)
+        # Logged before the membership check: a refusal names the org that was asked for.
+        g.craftkit_org_id = org_id
         if org_id not in identity.orgs:
             raise Forbidden("You are not a member of that org.")
         org_name = identity.orgs[org_id]

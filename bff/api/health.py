@@ -40,7 +40,12 @@ def readyz():
 @bp.get("/metrics")
 def metrics():
     """Expose Prometheus metrics when CRAFTKIT_METRICS is on; 404 otherwise."""
-    if not bff_state().settings.metrics:
+    state = bff_state()
+    if not state.settings.metrics:
         return render_error(NotFound())
+    # craftkit_bff_upstream_up says what the last probe saw: a scrape measures Craftkit
+    # when that is stale (at most once per interval, as /readyz does), so it is never a
+    # 0 that only means "not probed yet".
+    state.upstream_health.report()
     body, content_type = exposition()
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

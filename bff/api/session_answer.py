@@ -3,7 +3,9 @@
 Craftkit's answer is never passed on as it came: whatever else it holds stays on the
 server, the iframe URL must point at Craftkit (its configured origin, or one listed in
 CRAFTKIT_IFRAME_ORIGINS) over https (or Craftkit's own scheme), and the renew token is
-sealed. Anything unusable is a 502; nothing from it is logged (the URL carries the token).
+sealed. Anything unusable is a 502; of the URL only its origin is logged (it carries the
+token). Other hosts of Craftkit's own site are not allowed by default: each origin that
+receives session tokens is listed, and the host page's CSP frames the same list.
 """
 
 from __future__ import annotations
@@ -42,17 +44,35 @@ def session_response(data: dict, org_id: str, user_id: str) -> Response:
 
 
 def checked_iframe_url(url: object, settings: Settings) -> str:
-    """Return url if it is https (or Craftkit's scheme) on an allowed origin, else a 502."""
+    """Return url if it is https (or Craftkit's scheme) on an allowed origin, else a 502.
+
+    The usual answer (an allowed origin followed by "/") is accepted without parsing. A
+    refusal is logged with the URL's origin (never the URL: it carries the session token)
+    and the setting that would allow it.
+    """
     if _on_allowed_prefix(url, settings):
         return str(url)
-    parts = _parse(url)
-    if (parts is None or parts.scheme not in ("https", urlsplit(settings.base_url).scheme)
-            or parts.username is not None or parts.password is not None
-            or _origin(parts) not in allowed_iframe_origins(settings.base_url,
-                                                            settings.iframe_origins)):
-        log.warning("refused Craftkit's iframe_url: not on an allowed origin")
-        raise UpstreamError("Craftkit answered with an iframe URL outside its own origin.")
+    refusal = iframe_refusal(url, settings)
+    if refusal is not None:
+        log.warning("refused Craftkit's iframe_url: %s", refusal)
+        raise UpstreamError("Craftkit's iframe URL is on an origin this BFF does not allow; "
+                            "the server log names it.")
     return str(url)
+
+
+def iframe_refusal(url: object, settings: Settings) -> str | None:
+    """Say why url may not be framed (naming its origin and the fix), or None if it may."""
+    parts = _parse(url)
+    origin = _origin(parts) if parts is not None else None
+    if parts is None or origin is None or parts.username is not None \
+            or parts.password is not None:
+        return "not a plain http(s) URL"
+    if parts.scheme not in ("https", urlsplit(settings.base_url).scheme):
+        return f"{origin} is not https"
+    if origin not in allowed_iframe_origins(settings.base_url, settings.iframe_origins):
+        return (f"{origin} is neither CRAFTKIT_BASE_URL's origin nor listed in "
+                f"CRAFTKIT_IFRAME_ORIGINS (add it there if it is Craftkit's)")
+    return None
 
 
 @lru_cache(maxsize=16)

@@ -7,11 +7,16 @@ sealed (``session_answer`` checks and builds it).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint, Response, g
 
 from ..credentials import StaleKey
 from ..errors import (
     BffError,
+    EmbedModeOff,
     Forbidden,
     InvalidRequest,
     KeyRejected,
@@ -24,12 +29,15 @@ from .guards import check_user, choose_org, optional_text, require_identity
 from .routes import Org, declare
 from .session_answer import session_response
 
+log = logging.getLogger("bff.api")
 bp = Blueprint("sessions", __name__)
 MINT_SESSION = declare("session", "POST", "/session", upstream="/v1/embed/sessions")
 # Craftkit answers a reused, expired or foreign renew token with a 401 too: a refusal of a
-# refresh never evicts the org's key on its own (a replayed seal would evict it each time).
+# refresh evicts the org's key only when a check with the same key shows it went stale
+# (a replayed seal would otherwise evict it each time; a rotated key would reload every
+# open builder).
 REFRESH_SESSION = declare("refresh", "POST", "/refresh",
-                          upstream="/v1/embed/sessions/refresh", stale_key=StaleKey.REFUSED)
+                          upstream="/v1/embed/sessions/refresh", stale_key=StaleKey.VERIFY)
 
 MODES = ("create", "edit", "fill", "view")
 BUILDER_PERMISSIONS = {
@@ -47,9 +55,14 @@ def mint_session() -> Response:
     identity, body = require_identity(), g.craftkit_body
     check_user(body, identity)
     org = choose_org(identity, body.get("tenantExternalId"))
-    upstream_body = session_body(identity, org.id, org.name, body,
-                                 bff_state().settings.catalog_name)
-    data = MINT_SESSION.fetch_json(org, json=upstream_body)
+    state = bff_state()
+    upstream_body = session_body(identity, org.id, org.name, body, state.settings.catalog_name)
+    with embed_mode_named(org):
+        if state.catalogs is None:
+            data = MINT_SESSION.fetch_json(org, json=upstream_body)
+        else:  # the org's project gets the catalog first (and again if Craftkit lost it)
+            data = state.catalogs.session(org.id, org.name, lambda: MINT_SESSION.fetch_json(
+                org, json=upstream_body))
     return session_response(data, org.id, identity.user_id)
 
 
@@ -67,20 +80,27 @@ def refresh_session() -> Response:
     if grant.user_id != identity.user_id or grant.org_id not in identity.orgs:
         raise Forbidden("This session belongs to another user or an org you left.")
     org = choose_org(identity, grant.org_id)
-    data = _refresh_upstream(org, grant.renew_token)
+    with embed_mode_named(org):
+        data = _refresh_upstream(org, grant.renew_token)
     return session_response(data, org.id, identity.user_id)
 
 
 def _refresh_upstream(org: Org, renew_token: str) -> dict:
     """Refresh upstream; a renew token Craftkit refuses becomes a 409 (re-mint).
 
-    The route's stale-key policy (``StaleKey.REFUSED``) keeps a refusal from evicting the
-    org's key: a key that really went stale is replaced by the next mint, which retries.
+    The route's stale-key policy (``StaleKey.VERIFY``) keeps a refusal of the request from
+    evicting the org's key, and refreshes again with a new key when the old one went stale.
     """
     metrics = bff_state().metrics
     try:
         data = REFRESH_SESSION.fetch_json(org, json={"renewToken": renew_token})
-    except (KeyRejected, UpstreamRejected) as error:
+    except KeyRejected as error:
+        if error.embed_mode_off:
+            metrics.refresh("failed")
+            raise
+        metrics.refresh("rejected")
+        raise RefreshRejected() from error
+    except UpstreamRejected as error:
         # Another partner's, a reused or an expired renew token: Craftkit answers 401/4xx.
         if error.status == 429:
             metrics.refresh("failed")
@@ -92,6 +112,34 @@ def _refresh_upstream(org: Org, renew_token: str) -> dict:
         raise
     metrics.refresh("ok")
     return data
+
+
+@contextmanager
+def embed_mode_named(org: Org) -> Iterator[None]:
+    """Turn Craftkit's "embed mode is off" refusal into its own error, naming the project.
+
+    It is a setup step an operator takes in Craftkit's dashboard, not a key problem: the
+    resolver neither evicts nor replaces a key for it (Craftkit does not blame the key).
+    """
+    try:
+        yield
+    except KeyRejected as error:
+        if not error.embed_mode_off:
+            raise
+        project = _project_of(org.id)
+        log.error("Craftkit refused a session for org %s: embed mode is off for its project "
+                  "%s; switch it on in Craftkit's dashboard (Project, Embed, Enable embed "
+                  "mode)", org.id, project or "(unknown: no tenant registry)")
+        raise EmbedModeOff() from error
+
+
+def _project_of(org_id: str) -> str | None:
+    registry = bff_state().registry
+    try:
+        tenant = registry.get(org_id) if registry is not None else None
+    except BffError:
+        return None
+    return tenant.project_id if tenant is not None else None
 
 
 def session_body(identity: Identity, org_id: str, org_name: str, body: dict,

@@ -2,7 +2,8 @@
 
 - ``serve`` (``bff.ops.server``), ``emulator``, ``demo``: run something;
 - ``doctor``: check a deployment (``doctor``, ``checks``, ``report``);
-- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API).
+- ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API);
+- ``catalogs``: publish the catalog file to every org (resumable), each org's version.
 
 Rule: nothing imports this package; it imports whatever it runs, late, so ``--help`` is fast.
 """
@@ -10,13 +11,29 @@ Rule: nothing imports this package; it imports whatever it runs, late, so ``--he
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 
 from .._version import __version__
 from ..config import ConfigError, server_settings
+from ..extras import require
 from ..ops.logs import configure_logging
+from .catalogs import add_catalogs_parser
 from .tenants import add_tenants_parser
+
+EMULATOR_ENVIRONMENT = """environment:
+  CRAFTKIT_ADMIN_KEY                 the admin key it accepts (required)
+  CRAFTKIT_EMULATOR_ACCOUNT_KEYS     ck_acct_ keys it accepts, comma separated (default: one
+                                     is generated and printed)
+  CRAFTKIT_EMULATOR_SESSION_TTL      embed session lifetime in seconds (default 900)
+  CRAFTKIT_EMULATOR_RENEW_TTL        renew token lifetime in seconds (default 43200)
+  CRAFTKIT_EMULATOR_FRAME_ANCESTORS  origins that may frame its pages (default
+                                     http://127.0.0.1:* http://localhost:*)
+  CRAFTKIT_EMULATOR_ACCOUNT_EMBED    true: projects made with /v1/projects start with
+                                     embed mode on (default false)
+  CRAFTKIT_EMULATOR_IFRAME_ORIGIN    the origin of the iframe_url it answers (default: the
+                                     origin the session was minted at)
+
+docs/emulator.md describes its endpoints, errors and pages."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args) or 0
     except ConfigError as error:
         print(f"craftkit-bff: {error}", file=sys.stderr)
-        return 2
+        # 2 is bad usage for the servers; the tenants commands keep it for their arguments
+        # and call a configuration they cannot work with a failure (1).
+        return getattr(args, "config_error_status", 2)
     except KeyboardInterrupt:
         return 130
 
@@ -56,10 +75,21 @@ def _parser() -> argparse.ArgumentParser:
                        "buffers whole requests")
     serve.set_defaults(run=_serve)
 
-    emulator = commands.add_parser("emulator", help="run the local Craftkit emulator")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=5001)
-    emulator.add_argument("--data", metavar="FILE", help="persist state in this SQLite file")
+    emulator = commands.add_parser(
+        "emulator", help="run the local Craftkit emulator (development and tests)",
+        description="Run a local Craftkit-compatible server: the admin provision API, the\n"
+        "account API (/v1/projects*), embed sessions, templates, renders with real PDFs\n"
+        "and the iframe pages. For development only: anyone who can reach it can use it.\n"
+        "Needs the 'emulator' extra: pip install 'craftkit-bff[emulator]'.",
+        epilog=EMULATOR_ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    emulator.add_argument("--host", default="127.0.0.1",
+                          help="address to listen on (default: %(default)s; anything but "
+                          "loopback is warned about)")
+    emulator.add_argument("--port", type=int, default=5001,
+                          help="port to listen on (default: %(default)s)")
+    emulator.add_argument("--data", metavar="FILE", help="keep orgs, templates and renders "
+                          "in this SQLite file (created readable by its owner only); "
+                          "default: in memory, gone when it stops")
     emulator.set_defaults(run=_emulator)
 
     demo = commands.add_parser("demo", help="run the emulator and the BFF with a demo host "
@@ -80,17 +110,20 @@ def _parser() -> argparse.ArgumentParser:
     provision.add_argument("--json", action="store_true")
     provision.set_defaults(run=_provision)
 
-    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the admin "
-                                 "key and iframe framing; exit non-zero with fixes")
-    doctor.add_argument("--org", help="an org to mint a test session for (framing check; "
-                        "needs --provision)")
+    doctor = commands.add_parser("doctor", help="check configuration, Craftkit, the keys, "
+                                 "the key store, the registry, a real session and iframe "
+                                 "framing; exit non-zero with fixes")
+    doctor.add_argument("--org", help="an org to mint a real session for: embed mode, the "
+                        "catalog, the iframe's origin and framing (needs --provision unless "
+                        "the registry holds its key)")
     doctor.add_argument("--provision", action="store_true",
-                        help="let the framing check provision --org (created if missing)")
+                        help="let the session check provision --org (created if missing)")
     doctor.add_argument("--host-origin", action="append", default=[], metavar="URL",
                         help="an origin that embeds the builder (repeatable; default: "
                         "CRAFTKIT_ALLOWED_ORIGINS)")
     doctor.set_defaults(run=_doctor)
     add_tenants_parser(commands)
+    add_catalogs_parser(commands)
     return parser
 
 
@@ -114,7 +147,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    _require_emulator_extra()
+    # The emulator renders real PDFs with fpdf2, which production installs do not need.
+    require("fpdf", "emulator", "craftkit-bff emulator")
     from ..emulator import serve
 
     serve(args.host, args.port, args.data)
@@ -122,7 +156,9 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    _require_emulator_extra()
+    require("fpdf", "demo", "craftkit-bff demo")
+    if args.account:
+        require("sqlalchemy", "demo", "craftkit-bff demo --account")
     from ..demo.stack import run_demo
 
     return run_demo(args.port, args.emulator_port, args.session_ttl, account=args.account)
@@ -140,13 +176,6 @@ def _doctor(args: argparse.Namespace) -> int:
     from .doctor import doctor
 
     return doctor(args.org, args.host_origin, may_provision=args.provision)
-
-
-def _require_emulator_extra() -> None:
-    # The emulator renders real PDFs with fpdf2, which production installs do not need.
-    if importlib.util.find_spec("fpdf") is None:
-        raise ConfigError("the Craftkit emulator needs the 'emulator' extra: "
-                          "pip install 'craftkit-bff[emulator]'")
 
 
 if __name__ == "__main__":

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..config import Settings
-from ..credentials.account_api import AccountApi
-from ..credentials.admin_api import AdminApi
+from ..credentials.account_api import PROJECTS, AccountApi
+from ..credentials.admin_api import PROVISION, AdminApi
 from ..errors import BffError
 from ..ops.requestlog import printable
-from ..registry import Registry, RowUnreadable, Tenant, shown_url
+from ..registry import RowUnreadable, Tenant
 from ..state import BffState
 from .report import Report
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 def check_admin_key(report: Report, api: AdminApi) -> None:
@@ -19,7 +24,9 @@ def check_admin_key(report: Report, api: AdminApi) -> None:
     except BffError as error:
         report.fail("admin key", error.message, "retry when Craftkit is reachable")
         return
-    if status in (401, 403):
+    if status in (404, 405):
+        _wrong_base_url(report, "admin key", f"POST {PROVISION}", status)
+    elif status in (401, 403):
         report.fail("admin key", f"Craftkit refused CRAFTKIT_ADMIN_KEY ({status})",
                     "set the admin key Craftkit issued for this account")
     elif status >= 500:
@@ -35,13 +42,21 @@ def check_account_key(report: Report, api: AccountApi) -> None:
     except BffError as error:
         report.fail("account key", error.message, "retry when Craftkit is reachable")
         return
-    if status in (401, 403):
+    if status in (404, 405):
+        _wrong_base_url(report, "account key", f"GET {PROJECTS}", status)
+    elif status in (401, 403):
         report.fail("account key", f"Craftkit refused CRAFTKIT_ACCOUNT_KEY ({status})",
                     "set an account key (ck_acct_...) from Craftkit's dashboard")
     elif status != 200:
         report.fail("account key", f"Craftkit answered {status}", "retry later")
     else:
         report.ok("account key", "accepted (listed projects, nothing changed)")
+
+
+def _wrong_base_url(report: Report, check: str, endpoint: str, status: int) -> None:
+    report.fail(check, f"Craftkit answered {status} to {endpoint}: CRAFTKIT_BASE_URL does not "
+                "look like Craftkit's API (no such endpoint there)",
+                "set CRAFTKIT_BASE_URL to Craftkit's origin, e.g. https://www.craftkit.dev")
 
 
 # A cache key shorter than this is guessable; the registry secret has the same floor.
@@ -75,6 +90,8 @@ def check_registry(report: Report, state: BffState) -> None:
         report.skip("registry", "none configured (optional with the admin key: "
                     "CRAFTKIT_REGISTRY_URL)")
         return
+    from ..registry import shown_url  # SQLAlchemy: loaded only when a registry is in use
+
     where = shown_url(state.settings.registry_location or "")
     try:
         tenants = registry.all()

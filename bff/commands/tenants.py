@@ -1,7 +1,8 @@
 """``craftkit-bff tenants ...``: the tenant lifecycle commands (``--json`` for machines).
 
 Configured by the same CRAFTKIT_* variables as the server. Exit status: 0 done, 1 refused
-or failed (the message says why), 2 bad usage or configuration.
+or failed (the message says why; a configuration error names the variable), 2 bad usage.
+Times are ISO 8601 (UTC) in the text and in ``--json`` alike.
 
 Org names come from the host app's users and ids and slugs from Craftkit: every value is
 printed with control, format and separator characters escaped (``printable``), so none can
@@ -46,12 +47,13 @@ def add_tenants_parser(commands: argparse._SubParsersAction) -> None:
                                       help="adopt, re-point or delete, and say what was done")
     for parser in parsers.values():
         parser.add_argument("--json", action="store_true", help="print JSON")
-    tenants.set_defaults(run=run)
+    tenants.set_defaults(run=run, config_error_status=1)
 
 
 def run(args: argparse.Namespace, out=None) -> int:
     """Run one tenants subcommand; return the exit status."""
     out = out or sys.stdout
+    from ..config import ConfigError
     from ..errors import BffError
     from ..tenants import OperatorError, Tenants
 
@@ -59,7 +61,11 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("craftkit-bff tenants: deprovision deletes the org's Craftkit project; "
               "add --yes to confirm.", file=sys.stderr)
         return 2
-    tenants = Tenants.from_environment()
+    try:
+        tenants = Tenants.from_environment()
+    except ConfigError as error:
+        print(f"craftkit-bff tenants: {_text(error)}", file=sys.stderr)
+        return 1
     try:
         return _ACTIONS[args.action](tenants, args, out)
     except (OperatorError, BffError) as error:
@@ -71,24 +77,29 @@ def run(args: argparse.Namespace, out=None) -> int:
 
 
 def _list(tenants, args, out) -> int:
-    rows = [tenant.public() for tenant in tenants.list()]
+    rows = [_row(tenant) for tenant in tenants.list()]
     if args.json:
         return _json(rows, out)
     print(f"{'ORG':<24} {'STATE':<14} {'STRATEGY':<9} {'PROJECT':<38} UPDATED", file=out)
     for row in rows:
         print(f"{_text(row['org_id']):<24} {_text(row['state']):<14} "
               f"{_text(row['strategy']):<9} {_text(row['project_id'] or '-'):<38} "
-              f"{_when(row['updated_at'])}", file=out)
+              f"{_text(row['updated_at'])}", file=out)
     return 0
 
 
+def _row(tenant) -> dict[str, Any]:
+    """Return what an operator sees of a tenant, its times as ISO 8601 UTC (or None)."""
+    return {name: _when(value) if name.endswith("_at") or name == "lease_until" else value
+            for name, value in tenant.public().items()}
+
+
 def _show_row(tenant, args, out, note: str | None = None) -> int:
-    row = tenant.public()
+    row = _row(tenant)
     if args.json:
         return _json({**row, "note": note} if note else row, out)
     for name, value in row.items():
-        shown = _when(value) if name.endswith("_at") or name == "lease_until" else value
-        print(f"{name}: {'-' if shown is None else _text(shown)}", file=out)
+        print(f"{name}: {'-' if value is None else _text(value)}", file=out)
     if note:
         print(note, file=out)
     return 0
@@ -167,9 +178,9 @@ def _json(value: Any, out) -> int:
     return 0
 
 
-def _when(seconds: float | None) -> str:
+def _when(seconds: float | None) -> str | None:
     if seconds is None:
-        return "-"
+        return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 

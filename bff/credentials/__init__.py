@@ -1,6 +1,8 @@
 """Per-org Craftkit project keys: where they come from, where they are kept, how they resolve.
 
-- ``resolver``: validation, single flight and evict-and-retry (``KeyResolver``);
+- ``resolver``: validation, single flight and evict-and-retry (``KeyResolver``), with a
+  stale-key policy per call (``StaleKey``); ``key_check``: the shared, remembered check
+  with the same key that tells a stale key from a refused request (``StaleKey.VERIFY``);
 - ``stores``: where resolved keys are kept (``KeyStore``; in-process ``MemoryKeyStore``),
   and the optional ``FleetLocks`` capability;
 - ``redis_store``, ``redis_link``, ``redis_scripts``, ``envelope``: the shared store
@@ -13,7 +15,9 @@
   registry ``recording.RecordingAdminProvisioner``; the account strategy, ``account``;
 - ``admin_api``, ``account_api``: the admin and account keys and the Craftkit calls each
   may make (the keys never leave these objects);
-- ``renew_tokens``: the upstream renew token, sealed for the browser with its org and user.
+- ``renew_tokens``: the upstream renew token, sealed for the browser with its org and user;
+- ``tenant_client``: ``TenantClient``, Craftkit's API as one org for the host's backend
+  (``CraftkitBFF.tenant``), through the resolver like the routes.
 
 Rule: nothing outside this package knows which store or provisioner an app uses (the
 extension picks them once from the configuration, or takes the host app's own), and the

@@ -25,6 +25,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import (
     ProvisionFailed,
@@ -36,9 +37,12 @@ from ..errors import (
     UpstreamRejected,
 )
 from ..ops.requestlog import printable
-from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, Registry, RowUnreadable, Tenant
+from ..registry import CREATED, DEPROVISIONED, KEYED, RESERVED, RowUnreadable, Tenant
 from ..registry.naming import new_tag, project_name
 from .account_api import PLAIN, AccountApi
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 log = logging.getLogger("bff.provision")
 _FIRST_POLL, _LAST_POLL = 0.05, 0.5

@@ -20,10 +20,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import BffError, TenantDeprovisioned
-from ..registry import DEPROVISIONED, Registry
+from ..registry import DEPROVISIONED
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 log = logging.getLogger("bff.provision")
 

@@ -11,11 +11,15 @@ the key has already been resolved.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from ..errors import RegistryUnavailable, TenantDeprovisioned
 from ..ops.requestlog import printable
-from ..registry import DEPROVISIONED, KEYED, Registry
+from ..registry import DEPROVISIONED, KEYED
 from .admin_api import AdminApi
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 log = logging.getLogger("bff.provision")
 

@@ -22,7 +22,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import BffError, InvalidRequest, KeyRejected, KeyResolutionTimeout, ProvisionFailed
+from ..ops import tracing
 from ..ops.metrics import Metrics
+from .key_check import KeyCheck
 from .provisioners import Provisioner
 from .stores import FleetLocks, KeyStore
 
@@ -64,10 +66,15 @@ class StaleKey(Enum):
     refusing the request itself rather than the key (a refresh with a reused, expired or
     foreign renew token answers 401 too), so the key is never evicted on the caller's word:
     replaying one stale renew token must not cost the org its key, once per replay.
+    ``VERIFY``: as ``REFUSED`` unless a check the caller cannot influence (``KeyCheck``: one
+    read with the same key, shared and remembered for a few seconds) shows the key itself
+    is refused; then as ``RETRY``. A refresh survives a key rotation, and replaying a seal
+    costs at most one check per few seconds and never a provision.
     """
 
     RETRY = "retry"
     REFUSED = "refused"
+    VERIFY = "verify"
 
 
 class _Flight:
@@ -87,8 +94,10 @@ class KeyResolver:
                  wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
+                 key_check: KeyCheck | None = None,
                  offboarding: Offboarding | None = None) -> None:
         self.provisioner = provisioner
+        self.key_check = key_check
         self.store = store
         self.offboarding = offboarding
         self.wait_timeout = wait_timeout
@@ -110,16 +119,23 @@ class KeyResolver:
         try:
             return action(key)
         except KeyRejected as error:
-            if stale is StaleKey.REFUSED or not (stored and error.about_key):
+            if not (stored and error.about_key and self._went_stale(stale, key)):
                 raise
-            self.evict(org_id, key)
-            key, _ = self._resolve(org_id, org_name, rejected_key=key)
-            return action(key)
+        self.evict(org_id, key)
+        key, _ = self._resolve(org_id, org_name, rejected_key=key)
+        return action(key)
+
+    def _went_stale(self, stale: StaleKey, key: str) -> bool:
+        """Tell whether a stored key Craftkit refused went stale, as the call's policy says."""
+        if stale is StaleKey.VERIFY:
+            return self.key_check is not None and self.key_check.is_stale(key)
+        return stale is StaleKey.RETRY
 
     def evict(self, org_id: str, key: str) -> None:
         """Forget the org's key, unless it has been replaced by a newer one meanwhile."""
         self.store.delete_if(org_id, key)
 
+    @tracing.in_key_span
     def _resolve(self, org_id: str, org_name: str | None,
                  rejected_key: str | None = None) -> tuple[str, bool]:
         key = self._stored(org_id, rejected_key)

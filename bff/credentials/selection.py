@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import ConfigError, Settings
+from ..extras import require
 from ..ops.metrics import Metrics
 from .stores import KeyStore, MemoryKeyStore
 
@@ -26,7 +27,8 @@ def key_store_for(settings: Settings, metrics: Metrics) -> KeyStore:
     """Return Redis when CRAFTKIT_CACHE_URL is set, else the in-process TTL cache."""
     if not settings.cache_url:
         return MemoryKeyStore(settings.key_cache_size, settings.key_ttl)
-    # Imported here: a deployment without Redis never loads redis-py.
+    # Imported here: a deployment without Redis never loads redis-py (nor needs it installed).
+    require("redis", "redis", "CRAFTKIT_CACHE_URL")
     from .envelope import KeyEnvelope
     from .redis_link import RedisLink, connect
     from .redis_store import RedisKeyStore
@@ -36,7 +38,8 @@ def key_store_for(settings: Settings, metrics: Metrics) -> KeyStore:
                           "derive the Redis key store's encryption key from: set it (e.g. "
                           "`openssl rand -hex 32`), the same on every host.")
     link = RedisLink(connect(settings.cache_url, settings.cache_timeout), metrics)
-    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label)
+    envelope = KeyEnvelope(settings.cache_secret, settings.cache_secret_label,
+                           previous=settings.cache_previous)
     # The lock outlives one provision call (plus a margin for the two store round trips);
     # if its holder dies, another host takes over when it expires.
     return RedisKeyStore(link, envelope, ttl=settings.key_ttl,

@@ -18,6 +18,8 @@ from ..page.csp import apply_csp, craftkit_origin
 from ..state import bff_state
 
 ORGS = {"acme": "Acme Corp", "globex": "Globex"}
+STATE_NOTE = ("Everything is kept in memory: stopping the demo forgets its orgs, templates "
+              "and documents.")
 # A local demo: anyone who can reach it may be anyone, so there are no passwords.
 USERS = {
     user.user_id: user
@@ -88,7 +90,8 @@ def host_page():
         return redirect(url_for("demo.signin_page"))
     craftkit_url = bff_state().settings.base_url
     return render_template("demo.html", identity=identity, modes=MODES,
-                           craftkit_origin=craftkit_origin(craftkit_url))
+                           craftkit_origin=craftkit_origin(craftkit_url),
+                           state_note=STATE_NOTE)
 
 
 def _same_origin_only() -> None:

@@ -9,7 +9,7 @@ import socket
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 import requests
 from flask import Flask
@@ -18,35 +18,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .. import create_app, get_org_api_key
 from ..emulator import create_emulator_app
 from .modes import DemoCredentials
-from .pages import ORGS, USERS, register_demo
+from .pages import ORGS, STATE_NOTE, USERS, register_demo
 
 HOST = "127.0.0.1"
-CATALOG_NAME = "demo-catalog-v1"
-MIN_SESSION_TTL = 2  # the element refreshes no sooner than a second into a session
 # The seed's "customer" namespace, extended a little so a template looks like a real one.
-CATALOG: dict[str, Any] = {
-    "allowCustom": True,
-    "namespaces": [
-        {"key": "customer", "label": "Customer", "fields": [
-            {"key": "customer.name", "label": "Name", "dataType": "text", "required": True},
-            {"key": "customer.email", "label": "Email", "dataType": "email", "required": False},
-            {"key": "customer.company", "label": "Company", "dataType": "text",
-             "required": False},
-            {"key": "customer.phone", "label": "Phone", "dataType": "phone", "required": False},
-        ]},
-        {"key": "agreement", "label": "Agreement", "fields": [
-            {"key": "agreement.start", "label": "Start date", "dataType": "date",
-             "required": False},
-            {"key": "agreement.amount", "label": "Monthly fee", "dataType": "number",
-             "required": False},
-            {"key": "agreement.notes", "label": "Notes", "dataType": "longtext",
-             "required": False},
-            {"key": "agreement.accepted", "label": "Terms accepted", "dataType": "boolean",
-             "required": False},
-        ]},
-    ],
-    "loops": [],
-}
+# The BFF publishes it to each org's project before its first session, as in production.
+CATALOG_FILE = str(Path(__file__).with_name("catalog.json"))
+MIN_SESSION_TTL = 2  # the element refreshes no sooner than a second into a session
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -111,17 +89,22 @@ def start_demo(port: int = 0, emulator_port: int = 0, session_ttl: int = 900,
     # Only the demo page may frame the emulator's pages, under either local name.
     emulator_app.config["FRAME_ANCESTORS"] = [f"http://{HOST}:{bff_port}",
                                               f"http://localhost:{bff_port}"]
-    threads = [threading.Thread(target=s.serve_forever, name="craftkit-demo", daemon=True)
-               for s in servers]
-    for thread in threads:
-        thread.start()
+    emulator_thread, bff_thread = [
+        threading.Thread(target=s.serve_forever, name="craftkit-demo", daemon=True)
+        for s in servers]
     stack = DemoStack(f"http://{HOST}:{bff_port}/", emulator_url, bff_app, emulator_app,
-                      servers, threads, credentials)
+                      servers, [emulator_thread, bff_thread], credentials)
+    # Seeding talks to the emulator and to the BFF app in-process; the BFF starts answering
+    # once every org is ready, so nobody signs in to a half-seeded demo (its socket already
+    # listens: an early request waits in the backlog, it is not refused).
+    emulator_thread.start()
     try:
         seed_orgs(bff_app, emulator_url, credentials)
     except BaseException:
+        bff_thread.start()  # stop() can shut down only a server that runs
         stack.stop()
         raise
+    bff_thread.start()
     return stack
 
 
@@ -133,7 +116,7 @@ def create_demo_app(credentials: dict, craftkit_url: str) -> Flask:
     # An explicit config replaces the environment, so a developer's own CRAFTKIT_* variables
     # (a JWT secret, a URL prefix) cannot turn the demo into something it was not built for.
     config = {**credentials, "CRAFTKIT_BASE_URL": craftkit_url,
-              "CRAFTKIT_CATALOG_NAME": CATALOG_NAME, "CRAFTKIT_TIMEOUT": "2,10",
+              "CRAFTKIT_CATALOG_FILE": CATALOG_FILE, "CRAFTKIT_TIMEOUT": "2,10",
               "SECRET_KEY": secrets.token_urlsafe(32),
               # Cookies ignore ports: a name of its own keeps other local apps' sessions apart.
               "SESSION_COOKIE_NAME": "craftkit_demo_session", "SESSION_COOKIE_SAMESITE": "Lax"}
@@ -143,15 +126,11 @@ def create_demo_app(credentials: dict, craftkit_url: str) -> Flask:
 
 
 def seed_orgs(bff_app: Flask, craftkit_url: str, credentials: DemoCredentials) -> None:
-    """Provision every demo org (embed mode on) and publish the catalog with its own key."""
+    """Provision every demo org with embed mode on (the BFF publishes the catalog itself)."""
     with bff_app.app_context(), requests.Session() as http:
         for org_id, org_name in ORGS.items():
-            key = get_org_api_key(org_id, org_name)
+            get_org_api_key(org_id, org_name)
             credentials.enable_embed(bff_app, craftkit_url, org_id, http)
-            response = http.post(f"{craftkit_url}/v1/embed/catalogs", timeout=10,
-                                 headers={"Authorization": f"Bearer {key}"},
-                                 json={"name": CATALOG_NAME, "catalog": CATALOG})
-            response.raise_for_status()
 
 
 def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900,
@@ -177,7 +156,8 @@ def run_demo(port: int = 5000, emulator_port: int = 5001, session_ttl: int = 900
           f"  The BFF and the demo pages:  {stack.url.rstrip('/')}\n"
           f"  The Craftkit emulator:       {stack.emulator_url}\n"
           f"  Embed sessions last {session_ttl} s; orgs are provisioned with "
-          f"{'an account key and a tenant registry' if account else 'the admin key'}.\n\n"
+          f"{'an account key and a tenant registry' if account else 'the admin key'}.\n"
+          f"  {STATE_NOTE}\n\n"
           "Press Ctrl-C to stop.", flush=True)
     try:
         # Wake up now and then: a signal handler only runs between the main thread's steps.

@@ -3,8 +3,9 @@
 - APIs, one blueprint each: ``admin_api`` (provision), ``projects_api`` (the account API),
   ``sessions_api`` (embed sessions, refresh), ``data_api`` (templates, renders, downloads),
   ``catalogs_api``, ``iframe_api`` and ``iframe_pages`` (the builder, fill and view pages),
-  ``dashboard_api`` (what Craftkit's dashboard does, e.g. switching embed mode on) and
-  ``faults`` (knobs that drop or hold answers, for the tests);
+  ``dashboard_api`` (what Craftkit's dashboard does, e.g. switching embed mode on),
+  ``faults`` (knobs that drop or hold answers, for the tests) and ``knobs`` (what Craftkit
+  does on its own: rotate an org's key, lose a project's catalogs; count publishes);
 - records and rules: ``store`` (SQLite), ``*_records``, ``provisioning``, ``publishing``,
   ``session_tokens``, ``session_request``, ``catalog_schema``, ``fields``, ``permissions``,
   ``embed_mode``, ``pagination``, ``pdf``; plumbing: ``config``, ``auth``, ``bodies``,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from collections import Counter
 from typing import Any
 
 from flask import Flask
@@ -30,6 +32,7 @@ from . import (
     faults,
     iframe_api,
     iframe_pages,
+    knobs,
     projects_api,
     sessions_api,
 )
@@ -54,11 +57,13 @@ def create_emulator_app(config: dict[str, Any] | None = None) -> Flask:
         "sealer": OrgSecretSealer(settings["ADMIN_KEY"]),
         "accounts": {hash_key(key): account_id_for(key) for key in settings["ACCOUNT_KEYS"]},
         "faults": faults.FaultTable(),
+        # (project id, catalog name) -> publishes, for the knob that counts them.
+        "publishes": Counter(),
     }
     # Errors become the {"error": {"code", "message"}} envelope in one place.
     register_error_handlers(app)
     for module in (admin_api, projects_api, sessions_api, data_api, catalogs_api,
-                   iframe_api, iframe_pages, dashboard_api, faults):
+                   iframe_api, iframe_pages, dashboard_api, faults, knobs):
         app.register_blueprint(module.bp)
     # Fault knobs wrap the whole app, so a dropped answer is dropped after it was served.
     app.wsgi_app = faults.FaultMiddleware(  # type: ignore[method-assign]  # Flask's idiom

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from . import bodies
@@ -33,5 +33,7 @@ def publish_catalog() -> ResponseReturnValue:
                 "INSERT INTO catalogs (project_id, name, body, updated_at) VALUES (?, ?, ?, ?)",
                 (caller.project_id, name, json.dumps(catalog), stamp),
             )
+        # Counted for the test knob GET /emulator/catalogs (Counter updates under the lock).
+        current_app.extensions["craftkit_emulator"]["publishes"][(caller.project_id, name)] += 1
     answer = {"name": name, "catalog": catalog, "updatedAt": iso(stamp)}
     return jsonify(answer), 200 if replaced else 201

@@ -13,6 +13,7 @@ from typing import Any
 ACCOUNT_KEY_PREFIX = "ck_acct_"
 DEFAULT_FRAME_ANCESTORS = ["http://127.0.0.1:*", "http://localhost:*"]
 _ALPHABET = string.ascii_letters + string.digits
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 _ANCESTOR = re.compile(r"'self'|\*|[a-z][a-z0-9+.-]*:(//[A-Za-z0-9*.-]+(:(\d+|\*))?/?)?")
 
 DEFAULTS: dict[str, Any] = {
@@ -23,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": DEFAULT_FRAME_ANCESTORS,
     # How many "-N" slug suffixes POST /v1/projects tries before answering 409.
     "SLUG_MAX_SUFFIX": 100,
+    # The origin iframe_url points at (e.g. http://localhost:5001 while the API is called as
+    # http://127.0.0.1:5001, as Craftkit's pages may live on another host); None: the API's.
+    "IFRAME_ORIGIN": None,
     # Embed mode on for every project POST /v1/projects creates (the dashboard's default).
     "ACCOUNT_EMBED": False,
     # Bodies are small JSON documents; anything bigger is refused with 413.
@@ -38,6 +42,7 @@ _ENV = {
     "RENEW_TTL": "CRAFTKIT_EMULATOR_RENEW_TTL",
     "FRAME_ANCESTORS": "CRAFTKIT_EMULATOR_FRAME_ANCESTORS",
     "ACCOUNT_EMBED": "CRAFTKIT_EMULATOR_ACCOUNT_EMBED",
+    "IFRAME_ORIGIN": "CRAFTKIT_EMULATOR_IFRAME_ORIGIN",
 }
 
 
@@ -108,6 +113,10 @@ def load_config(
         raise RuntimeError(f"CRAFTKIT_EMULATOR_ACCOUNT_KEYS entries must start with "
                            f"{ACCOUNT_KEY_PREFIX!r} ({len(bad)} do not)")
     config["ACCOUNT_KEYS"] = keys
+    origin = config.get("IFRAME_ORIGIN")
+    if origin and not _ORIGIN.fullmatch(str(origin)):
+        raise RuntimeError(f"CRAFTKIT_EMULATOR_IFRAME_ORIGIN must be an origin like "
+                           f"http://localhost:5001, got {origin!r}")
     if isinstance(config["FRAME_ANCESTORS"], str):
         config["FRAME_ANCESTORS"] = _split(config["FRAME_ANCESTORS"])
     # Each entry goes verbatim into a CSP header: refuse anything that could end the directive.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from . import bodies, session_tokens
@@ -29,7 +29,7 @@ def mint_session() -> ResponseReturnValue:
     # sid names the session across refreshes; jti names each token.
     context["sid"] = str(uuid.uuid4())
     with store.transaction():
-        answer = session_tokens.issue(store, context, request.host_url)
+        answer = session_tokens.issue(store, context, _iframe_origin())
     return _no_store(answer)
 
 
@@ -41,8 +41,13 @@ def refresh_session() -> ResponseReturnValue:
     store = get_store()
     with store.transaction():
         context = session_tokens.redeem(store, renew_token, caller.partner_id)
-        answer = session_tokens.issue(store, context, request.host_url)
+        answer = session_tokens.issue(store, context, _iframe_origin())
     return _no_store(answer)
+
+
+def _iframe_origin() -> str:
+    """Where the iframe pages are served from: IFRAME_ORIGIN, else the origin called."""
+    return current_app.config.get("IFRAME_ORIGIN") or request.host_url
 
 
 def _no_store(answer: dict) -> Response:

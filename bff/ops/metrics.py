@@ -34,7 +34,8 @@ KEY_CACHE = Counter("craftkit_bff_key_cache_total", "Org key lookups by result."
 PROVISIONS = Counter("craftkit_bff_provision_calls_total", "Provision calls made to Craftkit.")
 REFRESHES = Counter("craftkit_bff_refresh_total", "Session refreshes by outcome.", ["outcome"])
 UPSTREAM_UP = Gauge("craftkit_bff_upstream_up",
-                    "1 if Craftkit answered this process's last readiness probe, else 0.",
+                    "1 if Craftkit answered this process's last probe (by /readyz or a "
+                    "scrape of /metrics, at most every 10 s), else 0.",
                     multiprocess_mode="livemax")
 UPSTREAM_PROBE_SECONDS = Gauge("craftkit_bff_upstream_probe_seconds",
                                "How long Craftkit took to answer the last readiness probe.",

@@ -1,4 +1,5 @@
-"""Request ids and the one log line per BFF request (never a key or a token)."""
+"""Request ids and the one log line per BFF request (never a key or a token); the request's
+span opens and closes with them (bff/ops/tracing.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 from flask import Response, g, request
 
+from . import tracing
 from .metrics import Metrics
 
 log = logging.getLogger("bff.request")
@@ -21,6 +23,7 @@ def start_request() -> None:
     g.craftkit_started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
     g.craftkit_request_id = incoming if _REQUEST_ID.fullmatch(incoming) else new_request_id()
+    tracing.start_request()
 
 
 def request_id() -> str:
@@ -44,6 +47,7 @@ def log_request(response: Response, metrics: Metrics) -> Response:
         metrics.request(route, request.method, response.status_code, seconds)
     rid = g.get("craftkit_request_id", "-")
     response.headers["X-Request-ID"] = rid
+    tracing.end_request(response.status_code)
     # Building the record's fields costs more than the rest of this hook: skip it when
     # nobody listens (CRAFTKIT_LOG_LEVEL above info, or a host app that logs warnings only).
     if not log.isEnabledFor(logging.INFO):

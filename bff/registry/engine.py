@@ -9,6 +9,7 @@ connect timeout, a statement timeout and a liveness check before each checkout.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sqlite3
@@ -58,10 +59,20 @@ def create_registry_engine(raw_url: str, timeout: float, pool_size: int) -> Engi
                           "options": f"-c statement_timeout={millis} -c lock_timeout={millis}",
                           "application_name": "craftkit-bff"})
     else:
+        _create_private_file(url.database or "")
         engine = sa.create_engine(url, connect_args={"timeout": timeout})
         _serialise_sqlite_transactions(engine, timeout)
     _forget_connections_after_fork(engine)
     return engine
+
+
+def _create_private_file(path: str) -> None:
+    # The file holds sealed keys and every org's project: readable by its owner only. SQLite
+    # creates its -wal and -shm files with the database file's mode, so they follow.
+    # An existing file keeps the mode its operator gave it; one that cannot be created (no
+    # such directory, no permission) is left to SQLite, whose error on first use says why.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _serialise_sqlite_transactions(engine: Engine, timeout: float) -> None:

@@ -60,6 +60,20 @@ tenants = sa.Table(
 UPDATED_AT_INDEX = sa.Index("craftkit_tenants_updated_at", tenants.c.updated_at)
 
 
+# One row per org and catalog name: the version (content hash) its project holds, and the
+# lease of the one process publishing it now (bff/catalogs/ledger.py).
+catalogs = sa.Table(
+    "craftkit_catalogs", metadata,
+    sa.Column("org_id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("version", sa.String(64)),
+    sa.Column("published_at", sa.Float),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+
 def _create_v1(connection: Connection) -> None:
     sa.Table("craftkit_tenants", sa.MetaData(), *_v1_columns()).create(connection,
                                                                         checkfirst=True)
@@ -74,9 +88,13 @@ def _authenticate_rows_v2(connection: Connection) -> None:
     UPDATED_AT_INDEX.create(connection)
 
 
+def _create_v3(connection: Connection) -> None:
+    catalogs.create(connection, checkfirst=True)
+
+
 # (version, step): append new steps, never edit or reorder released ones.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
-    (1, _create_v1), (2, _authenticate_rows_v2)]
+    (1, _create_v1), (2, _authenticate_rows_v2), (3, _create_v3)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # pg_advisory_xact_lock key: "ckbff" in ASCII, so it is recognisable in pg_locks.
 _PG_LOCK = 0x636B626666

@@ -164,10 +164,18 @@ class Registry:
             "lease_until": now + lease})
 
     def record(self, org_id: str, org_name: str, strategy: str, **values: Any) -> bool:
-        """Insert or overwrite the org's row; False if it is deprovisioned (left alone)."""
-        changed = self._change(org_id, lambda now: T.c.state != DEPROVISIONED,
-                               lambda now: {"org_name": org_name, **values})
-        return changed or self.insert(org_id, org_name, strategy, **values)
+        """Insert or overwrite the org's row; False if it is deprovisioned (left alone).
+
+        Two hosts recording a new org at once both find no row to update and both insert:
+        the one whose insert loses updates the row the other inserted.
+        """
+        for _ in range(2):
+            if self._change(org_id, lambda now: T.c.state != DEPROVISIONED,
+                            lambda now: {"org_name": org_name, **values}):
+                return True
+            if self.insert(org_id, org_name, strategy, **values):
+                return True
+        return False
 
     def rename(self, org_id: str, org_name: str) -> bool:
         """Change the org's display name in the registry."""

@@ -15,6 +15,7 @@ import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..credentials import TenantProvisioner, validate_org_id
 from ..credentials.account_api import AccountApi
@@ -22,9 +23,12 @@ from ..credentials.stores import forbid_org
 from ..errors import BffError
 from ..extension import command_state
 from ..identity import display_text
-from ..registry import DEPROVISIONED, KEYED, Registry, RowUnreadable, Tenant
+from ..registry import DEPROVISIONED, KEYED, RowUnreadable, Tenant
 from ..state import BffState
 from .reconcile import Finding, reconcile
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 class OperatorError(Exception):

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from ..credentials.account_api import AccountApi
 from ..credentials.stores import KeyStore
 from ..identity import display_text
-from ..registry import CREATED, DEPROVISIONED, Registry, Tenant
+from ..registry import CREATED, DEPROVISIONED, Tenant
 from ..registry.naming import (
     display_name,
     marker_for,
@@ -39,6 +40,9 @@ from ..registry.naming import (
     project_name,
     untagged,
 )
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from ..errors import (
     BffError,
     UpstreamUnavailable,
 )
+from ..ops import tracing
 from ..ops.metrics import Metrics
 from .breaker import CircuitBreaker
 from .budgets import ReadBudget, budgeted
@@ -115,6 +116,7 @@ class Upstream:
         if self._lean is not None:
             self._lean.close()
 
+    @tracing.traced_call  # traceparent on every call; a client span when spans are on
     def send(self, method: str, path: str, bearer: str, request_id: str, *, label: str,
              json: dict | None = None, params: Mapping[str, str] | None = None,
              headers: Mapping[str, str] | None = None, stream: bool = False) -> Reply:

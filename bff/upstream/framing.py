@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .head import Head
-from .reply import BrokenBody, decode_json
+from .reply import BrokenBody, Closing, decode_json
 from .wire import Wire
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _DRAIN = 64 * 1024
 
 
-class LeanReply:
+class LeanReply(Closing):
     """An answer read off a pooled connection; its body read as its head frames it."""
 
     def __init__(self, pool: LeanPool, wire: Wire, head: Head, method: str) -> None:

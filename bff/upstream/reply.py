@@ -48,6 +48,27 @@ class Reply(Protocol):
     def close(self) -> None:
         """Release the connection (back to the pool only if the body was read whole)."""
 
+    def __enter__(self) -> Reply:
+        """Use the reply in a ``with`` block, which closes it."""
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the reply."""
+
+
+class Closing:
+    """``with reply:`` closes it; shared by every ``Reply`` implementation."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 class Headers(Mapping[str, str]):
     """Response headers: looked up case-insensitively, iterated with their first spelling."""
@@ -101,7 +122,7 @@ def decode_json(content: bytes, headers: Mapping[str, str]) -> Any:
     return response.json()
 
 
-class RequestsReply:
+class RequestsReply(Closing):
     """A ``requests.Response`` (streamed, unread) seen through the ``Reply`` interface."""
 
     def __init__(self, response: requests.Response) -> None:

@@ -1,4 +1,5 @@
-"""The browser tier: headless Debian Chromium, driven by Playwright, once per session."""
+"""The browser tier: headless Debian Chromium, driven by Playwright, once per session, and a
+fresh page per test that fails on an uncaught error."""
 
 from __future__ import annotations
 
@@ -31,3 +32,16 @@ def browser():
         launched.close()
     finally:
         playwright.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh browser context; the test fails if the page throws an uncaught error."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"

@@ -1,25 +1,16 @@
-"""The README's custom identity loader, end to end against the emulator over real HTTP."""
+"""The Flask host example's custom identity loader, end to end against the emulator over real
+HTTP (docs/flask.md shows the example; tests/unit/test_docs.py keeps the two equal)."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 import requests
 
 from bff import ConfigError
-from examples.custom_identity import create_host_app
-from tests.support import ROOT
+from examples.flask_host.app import create_host_app
 from tests.support.servers import serve_app
 
 from .conftest import ADMIN_KEY
-
-
-def test_readme_shows_the_example_that_is_tested():
-    readme = (ROOT / "README.md").read_text()
-    example = (ROOT / "examples" / "custom_identity.py").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    assert example in blocks
 
 
 def test_custom_loader_signs_users_in_and_mints_sessions(emulator_url):

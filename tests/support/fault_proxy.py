@@ -54,8 +54,11 @@ class FaultProxy(RawSocketServer):
                 return
             if mode == "delay":
                 time.sleep(self.delay)
-            with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
-                self._pump(client, upstream, mode)
+            try:
+                with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
+                    self._pump(client, upstream, mode)
+            except OSError:
+                pass  # either side hung up or reset: the proxied exchange is over
 
     def _pump(self, client: socket.socket, upstream: socket.socket, mode: str) -> None:
         sent_back = 0

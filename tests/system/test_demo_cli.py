@@ -8,8 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
+import pytest
 import requests
 
 from bff.demo.stack import run_demo
@@ -36,6 +38,7 @@ def test_demo_command_starts_both_servers_and_stops_cleanly_on_ctrl_c():
         output = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in output, output
         assert f"http://127.0.0.1:{emulator_port}" in output
+        assert "Everything is kept in memory" in output
         assert startup < 10, f"the demo took {startup:.1f} s to start"
         assert requests.get(f"http://127.0.0.1:{port}/signin", timeout=5).status_code == 200
         assert requests.get(f"http://127.0.0.1:{emulator_port}/embed/builder",
@@ -50,6 +53,33 @@ def test_demo_command_starts_both_servers_and_stops_cleanly_on_ctrl_c():
     assert process.returncode == 0
     assert "Stopped." in rest
     assert "ck_admin" not in output + rest and "ck_live_" not in output + rest
+
+
+def test_the_demo_answers_only_once_its_orgs_are_seeded(monkeypatch):
+    from bff.demo import stack as demo_stack
+
+    seeding, release = threading.Event(), threading.Event()
+    real_seed = demo_stack.seed_orgs
+
+    def slow_seed(*args):
+        seeding.set()
+        release.wait(10)
+        real_seed(*args)
+
+    monkeypatch.setattr(demo_stack, "seed_orgs", slow_seed)
+    port = free_port()
+    started = []
+    starter = threading.Thread(target=lambda: started.append(demo_stack.start_demo(port=port)))
+    starter.start()
+    try:
+        assert seeding.wait(10)
+        with pytest.raises(requests.Timeout):  # a sign-in now would find no org ready
+            requests.get(f"http://127.0.0.1:{port}/signin", timeout=0.5)
+    finally:
+        release.set()
+        starter.join(20)
+    with started[0] as stack:
+        assert requests.get(stack.url + "signin", timeout=5).status_code == 200
 
 
 def test_demo_command_refuses_a_session_ttl_too_short_to_use(capsys):

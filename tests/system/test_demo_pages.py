@@ -74,6 +74,9 @@ def test_every_org_gets_the_demo_catalog_in_its_sessions(http, demo):
         assert context.json()["catalogName"] == "demo-catalog-v1"
         keys = [f["key"] for ns in context.json()["catalog"]["namespaces"] for f in ns["fields"]]
         assert {"customer.name", "customer.email", "customer.company"} <= set(keys)
+    # The BFF published it (CRAFTKIT_CATALOG_FILE), once per org, not the demo's seeding.
+    counts = demo.emulator_app.extensions["craftkit_emulator"]["publishes"]
+    assert sorted(counts.values()) == [1, 1]
 
 
 def test_emulator_pages_may_be_framed_only_by_the_demo_page(demo):

@@ -44,6 +44,38 @@ def test_doctor_exits_non_zero_with_a_fix(monkeypatch, capsys):
     assert ADMIN_KEY not in out
 
 
+def test_doctor_hides_credentials_in_urls(monkeypatch, capsys):
+    monkeypatch.setenv("CRAFTKIT_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv("CRAFTKIT_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("CRAFTKIT_REGISTRY_URL", f"postgresql://ops:pa55word@127.0.0.1:{free_port()}/bff")
+    monkeypatch.setenv("CRAFTKIT_AUTH_JWKS_URL", "https://idp.example/jwks?token=t0ken&v=2")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "pa55word" not in out and "t0ken" not in out
+    assert "CRAFTKIT_REGISTRY_URL = (hidden)" in out
+    assert "CRAFTKIT_AUTH_JWKS_URL = https://idp.example/jwks?token=(hidden)&v=(hidden)" in out
+
+
+def test_doctor_hides_credentials_in_a_url_it_refuses(monkeypatch, capsys):
+    monkeypatch.setenv("CRAFTKIT_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv("CRAFTKIT_BASE_URL", "ftp://ops:pa55word@craftkit.example")
+    assert main(["doctor"]) != 0
+    printed = capsys.readouterr()
+    assert "CRAFTKIT_BASE_URL must be Craftkit's origin" in printed.err
+    assert "pa55word" not in printed.out + printed.err
+
+
+def test_emulator_help_describes_each_option_and_variable(capsys):
+    from bff.emulator.config import _ENV
+
+    with pytest.raises(SystemExit):
+        main(["emulator", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--host HOST  address", "--port PORT  port", "--data FILE  keep"):
+        assert option in text
+    assert [name for name in _ENV.values() if name not in text] == []
+
+
 def test_unknown_subcommand_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])

@@ -85,3 +85,56 @@ def test_apply_csp_frames_what_the_mounted_bff_lets_iframe_url_point_to():
     app.register_blueprint(pages)
     policy = app.test_client().get("/page").headers["Content-Security-Policy"]
     assert directives(policy)["frame-src"] == "https://www.craftkit.dev https://embed.craftkit.dev"
+
+
+MOUNTED = {"SECRET_KEY": "s", "CRAFTKIT_ADMIN_KEY": "ck_admin_" + "a" * 32,
+           "CRAFTKIT_BASE_URL": "https://www.craftkit.dev",
+           "CRAFTKIT_IFRAME_ORIGINS": "https://embed.craftkit.dev"}
+
+
+def mounted_app() -> Flask:
+    from bff import CraftkitBFF
+
+    app = Flask(__name__)
+    app.config.update(MOUNTED)
+    CraftkitBFF(app)
+    return app
+
+
+def test_apply_csp_with_craftkits_url_still_frames_the_allowed_iframe_origins():
+    app = mounted_app()
+    apply_csp(app, "https://www.craftkit.dev")
+    app.add_url_rule("/page", "page", lambda: "<p>host page</p>")
+    policy = app.test_client().get("/page").headers["Content-Security-Policy"]
+    assert directives(policy)["frame-src"] == "https://www.craftkit.dev https://embed.craftkit.dev"
+
+
+def test_frame_src_policy_in_an_app_frames_its_allowed_iframe_origins():
+    with mounted_app().app_context():
+        assert directives(frame_src_policy("https://www.craftkit.dev"))["frame-src"] == (
+            "https://www.craftkit.dev https://embed.craftkit.dev")
+        assert directives(frame_src_policy())["frame-src"] == (
+            "https://www.craftkit.dev https://embed.craftkit.dev")
+        # Saying there are none is the way to leave them out.
+        assert directives(frame_src_policy(iframe_origins=()))["frame-src"] == (
+            "https://www.craftkit.dev")
+
+
+def test_frame_src_policy_outside_an_app_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("CRAFTKIT_IFRAME_ORIGINS", "https://embed.craftkit.dev")
+    monkeypatch.setenv("CRAFTKIT_BASE_URL", "https://craftkit.example")
+    assert directives(frame_src_policy())["frame-src"] == (
+        "https://craftkit.example https://embed.craftkit.dev")
+    assert directives(frame_src_policy("https://www.craftkit.dev"))["frame-src"] == (
+        "https://www.craftkit.dev https://embed.craftkit.dev")
+
+
+def test_apply_csp_in_an_app_without_the_extension_reads_its_config():
+    app = Flask(__name__)
+    app.config.update(CRAFTKIT_BASE_URL="https://craftkit.example",
+                      CRAFTKIT_IFRAME_ORIGINS="https://embed.craftkit.dev")
+    apply_csp(app)
+    app.add_url_rule("/page", "page", lambda: "<p>host page</p>")
+    policy = app.test_client().get("/page").headers["Content-Security-Policy"]
+    assert directives(policy)["frame-src"] == (
+        "https://craftkit.example https://embed.craftkit.dev")

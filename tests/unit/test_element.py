@@ -29,13 +29,45 @@ def test_the_element_and_its_modules_are_served_and_cacheable(client):
     assert fetch(client, PREFIX + "/craftkit-embed.d.ts").status_code == 200
 
 
+MISSING = (PREFIX + "/demo.js", PREFIX + "/embed/../demo.js", PREFIX + "/embed/missing.js",
+           "/api/craftkit/element/0.0.1/craftkit-embed.js", "/api/craftkit/element/demo.js")
+
+
+def mounted_app(**config) -> Flask:
+    """A host app of its own that mounts the extension (no JSON error handlers of its own)."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="s", CRAFTKIT_ADMIN_KEY=ADMIN_KEY, CRAFTKIT_BASE_URL=BASE,
+                      **config)
+    CraftkitBFF(app)
+    return app
+
+
 def test_only_the_elements_files_and_only_this_version(client):
-    for path in (PREFIX + "/demo.js", PREFIX + "/embed/../demo.js",
-                 PREFIX + "/embed/missing.js", "/api/craftkit/element/0.0.1/craftkit-embed.js",
-                 PREFIX + "/../../static/demo.js"):
+    for path in (*MISSING, PREFIX + "/../../static/demo.js"):
         response = fetch(client, path)
         assert response.status_code == 404, path
         assert response.is_json or response.mimetype == "text/html"
+
+
+def test_mounted_and_standalone_apps_answer_the_same_json_for_a_missing_file(client):
+    mounted = mounted_app().test_client()
+    for path in MISSING:
+        standalone, hosted = fetch(client, path), fetch(mounted, path)
+        assert (hosted.status_code, hosted.json) == (standalone.status_code, standalone.json)
+        assert hosted.json["error"] == "not_found" and __version__ in hosted.json["message"]
+
+
+def test_the_versionless_url_redirects_to_this_versions_file(client):
+    for app_client, prefix in ((client, "/api/craftkit"),
+                               (mounted_app(CRAFTKIT_URL_PREFIX="/docs/bff").test_client(),
+                                "/docs/bff")):
+        response = fetch(app_client, prefix + "/element/craftkit-embed.js")
+        assert response.status_code == 302
+        assert response.location == f"{prefix}/element/{__version__}/craftkit-embed.js"
+        assert "no-cache" in response.headers["Cache-Control"]
+        assert fetch(app_client, response.location).status_code == 200
+        types = fetch(app_client, prefix + "/element/craftkit-embed.d.ts")
+        assert types.location.endswith(f"/{__version__}/craftkit-embed.d.ts")
 
 
 def test_a_mounted_extension_serves_it_under_its_own_prefix_and_names_it_for_templates():

@@ -104,3 +104,59 @@ def test_the_default_handler_follows_sys_stderr_when_it_is_swapped(monkeypatch):
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         logging.captureWarnings(False)
+
+
+@pytest.fixture
+def host_app(config):
+    """A host app that mounts the extension and configures no logging of its own."""
+    from flask import Flask
+
+    from bff import CraftkitBFF
+
+    app = Flask("host")
+    app.config.update({key: value for key, value in config.items() if key != "TESTING"})
+    CraftkitBFF(app)
+    bff_logger = logging.getLogger("bff")
+    saved = bff_logger.handlers[:], bff_logger.level
+    yield app
+    bff_logger.handlers[:] = saved[0]
+    bff_logger.setLevel(saved[1])
+
+
+def without_logging_configured(monkeypatch):
+    """Python as a host app has it before configuring logging: no handler, WARNING."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+
+
+def test_a_host_app_writes_request_lines_once_log_requests_is_called(host_app, monkeypatch,
+                                                                      capsys):
+    from bff import log_requests
+
+    without_logging_configured(monkeypatch)
+    stream = io.StringIO()
+    client = host_app.test_client()
+    client.get("/api/craftkit/renders", headers={"X-Request-ID": "rid-9"})
+    assert "bff.request" not in capsys.readouterr().err  # silent, as Python's default is
+
+    log_requests(stream=stream)
+    client.get("/api/craftkit/renders", headers={"X-Request-ID": "rid-9"})
+    (line,) = stream.getvalue().splitlines()
+    assert " INFO bff.request GET /api/craftkit/renders 401 " in line
+    assert line.endswith("org=- request_id=rid-9") and line[:4].isdigit()
+    assert logging.getLogger("host").getEffectiveLevel() == logging.WARNING  # left alone
+
+
+def test_log_requests_writes_json_and_replaces_its_own_handler(host_app, monkeypatch):
+    from bff import log_requests
+
+    without_logging_configured(monkeypatch)
+    first, second = io.StringIO(), io.StringIO()
+    log_requests(stream=first)
+    log_requests(fmt="json", stream=second)
+    host_app.test_client().get("/api/craftkit/templates")
+    assert first.getvalue() == ""
+    (record,) = [json.loads(line) for line in second.getvalue().splitlines()]
+    assert (record["logger"], record["status"], record["route"]) == (
+        "bff.request", 401, "/api/craftkit/templates")

@@ -56,6 +56,15 @@ def test_metrics_count_requests_keys_refreshes_and_upstream(config, upstream):
     assert "ck_live" not in after
 
 
+def test_upstream_up_is_measured_by_a_scrape_without_readyz(config, upstream):
+    down = create_app({**config, "CRAFTKIT_METRICS": "true",
+                       "CRAFTKIT_BASE_URL": "http://127.0.0.1:9"}).test_client()
+    assert metric(down.get("/metrics").get_data(as_text=True), "craftkit_bff_upstream_up") == 0
+    upstream.get(BASE + "/", status=404)  # any answer below 500: Craftkit is there
+    up = create_app({**config, "CRAFTKIT_METRICS": "true"}).test_client()
+    assert metric(up.get("/metrics").get_data(as_text=True), "craftkit_bff_upstream_up") == 1
+
+
 def test_a_parameterised_route_adds_one_series_not_one_per_id(config, upstream):
     client = create_app({**config, "CRAFTKIT_METRICS": "true"}).test_client()
     expect_provision(upstream)

@@ -32,6 +32,14 @@ def test_error_responses_are_logged_too(client, upstream, caplog):
     assert record.status == 401
 
 
+def test_a_refused_org_is_named_in_the_log_line(client, upstream, caplog):
+    answer = client.get("/api/craftkit/renders?tenantExternalId=org-z", headers=bearer())
+    assert answer.status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "bff.request"]
+    assert record.org_id == "org-z"
+    assert "403" in record.getMessage() and "org=org-z" in record.getMessage()
+
+
 def test_no_secret_in_any_response_across_a_whole_flow(client, upstream, caplog):
     caplog.set_level(logging.DEBUG)
     expect_provision(upstream)

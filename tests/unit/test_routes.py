@@ -19,11 +19,12 @@ def test_every_route_has_a_name_and_its_failure_code_follows_from_it():
         "craftkit_session_failed")
 
 
-def test_only_the_download_streams_and_only_refresh_refuses_to_evict():
+def test_only_the_download_streams_and_only_refresh_verifies_before_evicting():
     streaming = {route.name for route in REGISTRY if route.streams}
-    refusing = {route.name for route in REGISTRY if route.stale_key is StaleKey.REFUSED}
+    verifying = {route.name for route in REGISTRY if route.stale_key is not StaleKey.RETRY}
     assert streaming == {"download"}
-    assert refusing == {"refresh"}
+    assert verifying == {"refresh"}
+    assert next(r for r in REGISTRY if r.name == "refresh").stale_key is StaleKey.VERIFY
 
 
 def test_declare_refuses_a_query_parameter_without_a_rule():

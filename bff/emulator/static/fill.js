@@ -40,10 +40,27 @@ function values(form) {
   return out;
 }
 
+// Say which fields stop the submission and why: an empty required field, or a value that is
+// not what its field takes (an optional email without an "@" is no missing required field).
+function invalidFieldsMessage(form) {
+  const invalid = context.template.fields.filter(
+    (field) => !form.elements.namedItem(field.key).validity.valid);
+  const missing = invalid.filter((field) => form.elements.namedItem(field.key).validity.valueMissing);
+  const wrong = invalid.filter((field) => !missing.includes(field));
+  const parts = [];
+  if (missing.length) {
+    parts.push(`Fill in the fields marked with *: ${missing.map((f) => f.label).join(", ")}.`);
+  }
+  for (const field of wrong) {
+    parts.push(`${field.label}: ${form.elements.namedItem(field.key).validationMessage}`);
+  }
+  return parts.join(" ");
+}
+
 async function submit(event) {
   event.preventDefault();
   const form = event.target;
-  if (!form.reportValidity()) return showMessage("Fill in the fields marked with *.", "error");
+  if (!form.reportValidity()) return showMessage(invalidFieldsMessage(form), "error");
   busy = true;
   refreshControls();
   const answer = await session.api("/v1/embed/iframe/submissions",

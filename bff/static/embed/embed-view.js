@@ -1,7 +1,7 @@
 // @ts-check
-// The element's shadow DOM: the loading status, the error box with its Retry button, and the
-// Craftkit iframe; which one shows follows data-state. Built by the element's constructor, so
-// importing this module touches no DOM.
+// The element's shadow DOM: the loading status, the error box (with a Retry button when trying
+// again can help), and the Craftkit iframe; which one shows follows data-state. Built by the
+// element's constructor, so importing this module touches no DOM.
 
 /** @typedef {import("./types/index.js").CraftkitMode} CraftkitMode */
 /** @typedef {import("./types/index.js").CraftkitEmbedState} CraftkitEmbedState */
@@ -75,9 +75,14 @@ export class EmbedView {
     this.#errorBox.hidden = state !== "error";
   }
 
-  /** Show the error state, saying what happened and what to do next. @param {CraftkitEmbedError} error */
+  /**
+   * Show the error state, saying what happened and what to do next. Retry is offered only
+   * when trying again can help: the error is retryable, or the user can sign in again first.
+   * @param {CraftkitEmbedError} error
+   */
   showError(error) {
     this.#errorText.textContent = describe(error);
+    this.retryButton.hidden = !offersRetry(error);
     this.setState("error");
   }
 
@@ -107,9 +112,14 @@ export class EmbedView {
 }
 
 /** @param {CraftkitEmbedError} error */
+function offersRetry(error) {
+  return error.retryable || error.code === "unauthenticated";
+}
+
+/** @param {CraftkitEmbedError} error */
 function describe(error) {
   if (error.code === "unauthenticated")
     return "You are signed out. Sign in again, then press Retry.";
-  const next = error.retryable ? "Press Retry to try again." : "Press Retry once this is fixed.";
-  return `Could not load the document builder. ${error.message} ${next}`;
+  const next = error.retryable ? " Press Retry to try again." : "";
+  return `Could not load the document builder. ${error.message}${next}`;
 }

@@ -20,19 +20,6 @@ def bff(rig):
 
 
 @pytest.fixture
-def page(browser):
-    """A page in a fresh browser context; the test fails if the page throws an uncaught error."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(5000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
-
-
-@pytest.fixture
 def embed(page, rig, bff):
     """The host page driver: ``embed.open(tenant="org-a")`` shows a <craftkit-embed>."""
     return EmbedPage(page, rig)

@@ -84,7 +84,13 @@ def test_non_retryable_refusal_says_so(embed, bff):
     assert event["detail"]["code"] == "forbidden"
     assert event["detail"]["retryable"] is False
     text = embed.page.get_by_role("alert").inner_text()
-    assert "You are not a member of org-x. Press Retry once this is fixed." in text
+    assert text.strip() == "Could not load the document builder. You are not a member of org-x."
+    # Trying again cannot help, so no Retry is offered; a retryable error brings it back.
+    assert embed.page.get_by_role("button", name="Retry").count() == 0
+    bff.fail("session", 503, "craftkit_unavailable", message="Craftkit is unreachable.")
+    embed.page.evaluate(f"{ELEMENT}.setAttribute('tenant', 'org-y')")
+    embed.page.get_by_text("Craftkit is unreachable.").wait_for()
+    assert embed.page.get_by_role("button", name="Retry").is_visible()
 
 
 def test_unknown_mode_is_reported_without_asking_the_server(embed, bff):

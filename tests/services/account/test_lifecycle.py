@@ -41,7 +41,11 @@ def as_json(cli, *args):
 def test_provision_list_show_and_rename(cli, emulator):
     row = as_json(cli, "tenants", "provision", "acme", "--name", "Acme Corp")
     assert row["state"] == "keyed" and row["has_key"] and "key_sealed" not in row
-    assert [t["org_id"] for t in as_json(cli, "tenants", "list")] == ["acme"]
+    [listed] = as_json(cli, "tenants", "list")
+    assert listed["org_id"] == "acme"
+    # Times read as in the text output: ISO 8601 in UTC, not epoch seconds.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", listed["updated_at"])
+    assert listed["created_at"] == row["created_at"] and listed["deprovisioned_at"] is None
     assert as_json(cli, "tenants", "show", "acme")["project_id"] == row["project_id"]
     renamed = as_json(cli, "tenants", "rename", "acme", "Acme Industries")
     assert renamed["org_name"] == "Acme Industries"
@@ -50,6 +54,16 @@ def test_provision_list_show_and_rename(cli, emulator):
     code, out, _ = cli("tenants", "list")
     assert code == 0 and "acme" in out and "keyed" in out
     assert "ck_live_" not in out
+
+
+def test_a_configuration_error_is_a_failure_naming_the_variable(cli, monkeypatch):
+    monkeypatch.setenv("CRAFTKIT_KEY_TTL", "soon")
+    code, _, err = cli("tenants", "list")
+    assert code == 1 and "CRAFTKIT_KEY_TTL" in err
+    monkeypatch.delenv("CRAFTKIT_KEY_TTL")
+    monkeypatch.delenv("CRAFTKIT_REGISTRY_SECRET")
+    code, _, err = cli("tenants", "list")
+    assert code == 1 and "CRAFTKIT_REGISTRY_SECRET is not set" in err
 
 
 def test_show_of_an_unknown_or_invalid_org_says_so(cli):
@@ -195,8 +209,9 @@ def test_operator_commands_refuse_what_cannot_be_done(cli, make_app, monkeypatch
     as_json(cli, "tenants", "provision", "globex")
     monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET", NEW_SECRET)
     monkeypatch.setenv("CRAFTKIT_REGISTRY_SECRET_PREVIOUS", "not-the-old-secret-0123456")
-    code, _, _ = cli("tenants", "list")
-    assert code == 2  # refused at start: the registry's check does not open
+    code, _, err = cli("tenants", "list")
+    # Refused at start (the registry's check does not open): a failure naming the variable.
+    assert code == 1 and "CRAFTKIT_REGISTRY_SECRET" in err
 
 
 def test_a_refused_account_key_is_a_502_that_names_no_key(make_app, emulator, caplog):

@@ -33,10 +33,10 @@ class LostCreate:
 
 
 @pytest.fixture
-def registries(registry_url):
-    if not registry_url.startswith("postgresql"):
-        pytest.skip("SQLite is one host's file: its times are that host's clock")
-    engines = [engine_for(registry_url, 5, 2) for _ in range(2)]
+def registries(postgres):
+    # PostgreSQL only: a SQLite registry is one host's file, so one clock (see below).
+    url = postgres.new_database()
+    engines = [engine_for(url, 5, 2) for _ in range(2)]
     yield [Registry(engine, RowCipher(SECRET)) for engine in engines]
     for engine in engines:
         engine.dispose()
@@ -66,3 +66,16 @@ def test_registry_times_are_the_databases_not_this_hosts(registries, monkeypatch
     assert abs(registries[1].now() - before) < 60
     registries[1].reserve("acme", "Acme", "account", "w1", LEASE)
     assert abs(registries[1].get("acme").updated_at - before) < 60
+
+
+def test_a_sqlite_registry_keeps_the_one_hosts_clock(tmp_path, monkeypatch):
+    # What docs/security.md says holds on SQLite: every worker shares one file on one host,
+    # so the registry's times are that host's clock.
+    engine = engine_for(f"sqlite:///{tmp_path}/registry.sqlite3", 5, 2)
+    try:
+        registry = Registry(engine, RowCipher(SECRET))
+        real = time.time
+        monkeypatch.setattr(time, "time", lambda: real() + 3600)
+        assert abs(registry.now() - (real() + 3600)) < 60
+    finally:
+        engine.dispose()

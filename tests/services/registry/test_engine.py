@@ -38,6 +38,27 @@ def test_other_urls_are_refused_naming_the_variable(url):
         parse_registry_url(url)
 
 
+def test_a_new_sqlite_registry_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    registry = Registry(create_registry_engine(f"sqlite:///{path}", 5, 1), RowCipher(SECRET))
+    try:
+        registry.prepare()
+        files = sorted(tmp_path.iterdir())
+        assert path in files and len(files) >= 2  # the database and its WAL files
+        assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {
+            f.name: "0o600" for f in files}
+    finally:
+        registry.engine.dispose()
+
+
+def test_an_existing_sqlite_registry_keeps_its_mode(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    create_registry_engine(f"sqlite:///{path}", 5, 1).dispose()
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
 def unreachable(url: str) -> Registry:
     return Registry(create_registry_engine(url, 1, 2), RowCipher(SECRET))
 

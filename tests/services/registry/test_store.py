@@ -155,3 +155,22 @@ def test_record_does_not_overwrite_a_deprovisioned_row(registry):
     registry.update_leased("acme", "op", state=DEPROVISIONED)
     assert not registry.record("acme", "Acme", "admin", state=KEYED, project_id="p1")
     assert registry.get("acme").state == DEPROVISIONED
+
+
+def test_record_that_loses_the_insert_to_another_host_updates_its_row(registry, monkeypatch):
+    # Two hosts record a new org at once: both find no row to update, both insert. The one
+    # whose insert loses must not take the org for deprovisioned.
+    change = registry._change
+    raced = []
+
+    def other_host_inserts_first(*args, **kwargs):
+        if not raced:
+            raced.append(True)
+            assert registry.insert("acme", "Acme", "admin", state=KEYED, project_id="p1")
+            return False  # our update ran before their insert committed
+        return change(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "_change", other_host_inserts_first)
+    assert registry.record("acme", "Acme Corp", "admin", state=KEYED, project_id="p1")
+    tenant = registry.get("acme")
+    assert (tenant.state, tenant.org_name, tenant.project_id) == (KEYED, "Acme Corp", "p1")

@@ -1,10 +1,12 @@
-"""A host app with its own sign-in that mounts craftkit-bff with a custom identity loader."""
+"""A host app with its own sign-in that mounts craftkit-bff and embeds the builder on a page."""
 
+import os
 from dataclasses import dataclass
 
-from flask import Flask, request, session
+from flask import Flask, render_template, request, session
 
-from bff import Carrier, CraftkitBFF, Identity
+from bff import Carrier, CraftkitBFF, Identity, log_requests
+from bff.page.csp import apply_csp
 
 
 @dataclass
@@ -43,5 +45,15 @@ def create_host_app(config: dict) -> Flask:
         session["user_id"] = user.id
         return "", 204
 
+    @app.get("/documents")
+    def documents():
+        return render_template("documents.html")  # loads static/documents.js
+
     CraftkitBFF(app, identity_loader=CurrentUserIdentity())
+    apply_csp(app)  # its pages may frame Craftkit and nothing else
     return app
+
+
+if __name__ == "__main__":  # python -m examples.flask_host.app, with CRAFTKIT_* set
+    log_requests()  # one line per BFF request on stderr
+    create_host_app({"SECRET_KEY": os.environ["SECRET_KEY"]}).run(port=8000)
