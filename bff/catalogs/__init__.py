@@ -2,9 +2,10 @@
 
 - ``file``: CRAFTKIT_CATALOG_FILE, the publish body ``{"name", "catalog"}``, checked at
   start-up, and its version (a hash of its content);
-- ``ledger``, ``redis_ledger``: which version each org's project holds, recorded in the
-  tenant registry (else the shared Redis, else the process), with a claim that lets one
-  process in the fleet publish at a time; ``selection``: which ledger the settings ask for;
+- ``ledger``, ``registry_ledger``, ``redis_ledger``: which version each org's project
+  holds, recorded in the tenant registry (else the shared Redis, else the process), with
+  a claim that lets one process in the fleet publish at a time; ``selection``: which
+  ledger the settings ask for;
 - ``publisher``: ``CatalogPublisher``, before an org's session: publish with the org's own
   key (single flight in the process, a claim across the fleet), record, and publish again
   when Craftkit shows the catalog is gone;

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..config import Settings
 from ..credentials import KeyResolver
 from ..credentials.selection import provision_budget
 from ..credentials.tenant_client import TenantClient
 from ..ops.metrics import Metrics
-from ..registry import Registry
 from ..upstream import Upstream
-from .ledger import CatalogLedger, MemoryLedger, RegistryLedger
+from .ledger import CatalogLedger, MemoryLedger
 from .publisher import CatalogPublisher
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
 def ledger_for(settings: Settings, registry: Registry | None,
                metrics: Metrics) -> CatalogLedger:
     """Return the tenant registry's ledger, else Redis's (CRAFTKIT_CACHE_URL), else memory."""
     if registry is not None:
+        # Imported here: SQLAlchemy is loaded only where a registry is used.
+        from .registry_ledger import RegistryLedger
+
         return RegistryLedger(registry)
     if not settings.cache_url:
         return MemoryLedger()

@@ -148,7 +148,7 @@ def _report(outcome: Outcome, total: int, as_json: bool, out: TextIO) -> None:
 
 def _status(state: BffState, publisher: CatalogPublisher, args: argparse.Namespace,
             out: TextIO) -> int:
-    from ..catalogs.ledger import RegistryLedger
+    from ..catalogs.registry_ledger import RegistryLedger
     from ..registry import KEYED
 
     ledger = publisher.ledger

@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from bff import create_app
-from bff.catalogs.ledger import RegistryLedger
+from bff.catalogs.registry_ledger import RegistryLedger
 from tests.support.catalogs import SlowPublish, calls, catalog_file, changed
 from tests.support.craftkit_mock import (
     ADMIN_KEY,
