@@ -17,7 +17,7 @@ import shutil
 import tempfile
 
 from bff.config import server_settings
-from bff.ops.server import GRACEFUL_TIMEOUT, METRICS_DIR_PREFIX, default_workers
+from bff.serving.processes import GRACEFUL_TIMEOUT, METRICS_DIR_PREFIX, default_workers
 
 _settings = server_settings()
 

@@ -9,7 +9,7 @@ browsers cannot take every slot from the others: a download beyond either limit 
 at once with 503 ``downloads_busy`` instead of waiting for a thread.
 
 A browser that stops reading gives its slot back after CRAFTKIT_DOWNLOAD_STALL seconds:
-``craftkit-bff serve`` (bff.ops.gate) ends such a download itself; under gunicorn the
+``craftkit-bff serve`` (bff.serving.gate) ends such a download itself; under gunicorn the
 response's socket gets that timeout for each chunk it sends.
 """
 
@@ -126,7 +126,7 @@ def _limit_stalls(environ: dict, seconds: float) -> None:
     gunicorn writes each chunk with a blocking sendall on the socket it puts in the
     environ; a timeout there ends the response (gunicorn closes the body, which frees the
     slot and the upstream connection) and makes the socket blocking again for the next
-    request on it. ``craftkit-bff serve`` enforces the stall limit itself (bff.ops.gate).
+    request on it. ``craftkit-bff serve`` enforces the stall limit itself (bff.serving.gate).
     """
     sock = environ.get("gunicorn.socket")
     if sock is not None:

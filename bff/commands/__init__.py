@@ -1,6 +1,6 @@
 """The craftkit-bff command line: serve the BFF, run the emulator or the demo, and operate.
 
-- ``serve`` (``bff.ops.server``), ``emulator``, ``demo``: run something;
+- ``serve`` (``bff.serving``), ``emulator``, ``demo``: run something;
 - ``doctor``: check a deployment (``doctor``, ``checks``, ``report``);
 - ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API);
 - ``catalogs``: publish the catalog file to every org (resumable), each org's version.
@@ -136,12 +136,12 @@ def _positive(text: str) -> int:
 def _serve(args: argparse.Namespace) -> int:
     if args.dev:
         from .. import create_app
-        from ..ops.server import parse_bind
+        from ..serving.processes import parse_bind
 
         host, port = parse_bind(args.bind or "127.0.0.1:5000")
         create_app().run(host=host, port=port, threaded=True)
         return 0
-    from ..ops.server import serve
+    from ..serving.serve import serve
 
     return serve(args.bind, args.workers, args.threads, args.body_gate)
 

@@ -1,4 +1,4 @@
-"""One request's answer on its way from a gate thread to the browser (``bff.ops.gate``).
+"""One request's answer on its way from a gate thread to the browser (``bff.serving.gate``).
 
 The app runs on a pool thread. An answer of up to WHOLE bytes goes to the event loop in
 one piece, and the loop writes it. A longer one (a download) is streamed: the loop writes

@@ -22,7 +22,7 @@ from .reply import Reply
 # download stays one chunk (plus what the server queues: benchmarks/README.md).
 DOWNLOAD_CHUNK = 256 * 1024
 # Set in the WSGI environ by a server that copies each chunk before asking for the next
-# (bff.ops.gate does).
+# (bff.serving.gate does).
 COPIES_CHUNKS = "craftkit_bff.copies_chunks"
 
 

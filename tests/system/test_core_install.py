@@ -23,7 +23,7 @@ class Missing:
 sys.meta_path.insert(0, Missing())
 from bff import create_app
 for module in ("bff.commands", "bff.commands.doctor", "bff.commands.tenants", "bff.tenants",
-               "bff.ops.server", "bff.ops.tracing", "bff.page.csp", "bff.demo.pages"):
+               "bff.serving.serve", "bff.ops.tracing", "bff.page.csp", "bff.demo.pages"):
     importlib.import_module(module)
 base = {{"CRAFTKIT_AUTH_JWT_SECRET": "s" * 40}}
 app = create_app({{**base, "CRAFTKIT_ADMIN_KEY": "ck_admin_core0123456789"}})

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bff.ops.answers import DownloadAborted
-from bff.ops.gate import Gate
+from bff.serving.answers import DownloadAborted
+from bff.serving.gate import Gate
 
 CHUNK = 256 * 1024
 

@@ -9,14 +9,14 @@ import pytest
 
 import bff
 from bff.config import ConfigError, server_settings
-from bff.ops.server import (
-    _check_app,
+from bff.serving.processes import (
     default_workers,
     forget_dead_workers,
     metrics_directory,
     parse_bind,
     scrub_secrets,
 )
+from bff.serving.serve import _check_app
 
 
 @pytest.mark.parametrize(("bind", "expected"), [
