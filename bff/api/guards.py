@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from typing import NamedTuple
 
 from flask import g, request
 
@@ -18,9 +19,15 @@ from ..errors import (
 )
 from ..identity import Identity, current_identity
 from ..state import bff_state
-from .routes import Org
 
 MAX_FIELD_LENGTH = 200
+
+
+class Org(NamedTuple):
+    """The org a request acts for: its id and display name (from the identity)."""
+
+    id: str
+    name: str
 
 
 def guard_request() -> None:

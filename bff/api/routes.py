@@ -19,7 +19,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, request
 
@@ -28,6 +28,7 @@ from ..errors import InvalidRequest
 from ..ops.requestlog import request_id
 from ..state import bff_state
 from ..upstream.reply import Reply
+from .guards import Org, requested_org
 from .slots import limit_downloads
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -47,13 +48,6 @@ MAX_LIMIT = 100
 # unless its route says otherwise.
 CRAFTKIT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-class Org(NamedTuple):
-    """The org a request acts for: its id and display name (from the identity)."""
-
-    id: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ class Route:
 
             blueprint.add_url_rule(self.rule, view_func=checked, methods=[self.method])
             if self.streams:
-                limit_downloads(blueprint, checked)
+                limit_downloads(blueprint, checked, lambda: requested_org().id)
             return function
         return register
 

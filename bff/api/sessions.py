@@ -25,8 +25,8 @@ from ..errors import (
 )
 from ..identity import Identity
 from ..state import bff_state
-from .guards import check_user, choose_org, optional_text, require_identity
-from .routes import Org, declare
+from .guards import Org, check_user, choose_org, optional_text, require_identity
+from .routes import declare
 from .session_answer import session_response
 
 log = logging.getLogger("bff.api")

@@ -78,17 +78,16 @@ class _Once:
             self._function()
 
 
-def limit_downloads(blueprint: Blueprint, view: Callable) -> None:
+def limit_downloads(blueprint: Blueprint, view: Callable, org_of: Callable[[], str]) -> None:
     """Make a streaming view of the blueprint hold a download slot until its body is closed.
 
-    The hooks go on that blueprint only, so the other routes pay nothing for them.
+    ``org_of`` names the org the request acts for (its share of the slots is counted). The
+    hooks go on that blueprint only, so the other routes pay nothing for them.
     """
     @blueprint.before_request
     def _take_slot() -> None:
         if request.endpoint and current_app.view_functions.get(request.endpoint) is view:
-            from .guards import requested_org  # guards -> routes -> slots: import at use
-
-            g.craftkit_free_slot = bff_state().download_slots.take(requested_org().id)
+            g.craftkit_free_slot = bff_state().download_slots.take(org_of())
 
     @blueprint.after_request
     def _hand_slot_to_body(response: Response) -> Response:

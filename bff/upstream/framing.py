@@ -8,14 +8,19 @@ whole; one abandoned midway (a browser gone, an answer too large) is closed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .head import Head
 from .reply import BrokenBody, Closing, decode_json
 from .wire import Wire
 
-if TYPE_CHECKING:
-    from .lean import LeanPool
+
+class Releases(Protocol):
+    """Where a connection goes back once its answer has been read whole (lean's pool)."""
+
+    def release(self, wire: Wire) -> None:
+        """Take the connection back for another call."""
+
 
 _DRAIN = 64 * 1024
 
@@ -23,12 +28,12 @@ _DRAIN = 64 * 1024
 class LeanReply(Closing):
     """An answer read off a pooled connection; its body read as its head frames it."""
 
-    def __init__(self, pool: LeanPool, wire: Wire, head: Head, method: str) -> None:
+    def __init__(self, pool: Releases, wire: Wire, head: Head, method: str) -> None:
         self.status_code = head.status
         self.headers: Mapping[str, str] = head.headers
         self.framed_length = None if head.chunked else head.length
         self.content = b""
-        self._pool: LeanPool | None = pool
+        self._pool: Releases | None = pool
         self._wire: Wire | None = wire
         self._left = 0 if method == "HEAD" else head.length
         self._chunked = head.chunked and method != "HEAD"
