@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..config import Settings
@@ -19,38 +20,39 @@ if TYPE_CHECKING:
 
 def check_admin_key(report: Report, api: AdminApi) -> None:
     """Report whether Craftkit accepts the admin key (a dry-run provision, nothing created)."""
-    try:
-        status = api.check()
-    except BffError as error:
-        report.fail("admin key", error.message, "retry when Craftkit is reachable")
-        return
-    if status in (404, 405):
-        _wrong_base_url(report, "admin key", f"POST {PROVISION}", status)
-    elif status in (401, 403):
-        report.fail("admin key", f"Craftkit refused CRAFTKIT_ADMIN_KEY ({status})",
-                    "set the admin key Craftkit issued for this account")
-    elif status >= 500:
-        report.fail("admin key", f"Craftkit answered {status}", "retry later")
-    else:
-        report.ok("admin key", "accepted (dry run, nothing provisioned)")
+    _check_key(report, api.check, "admin key", f"POST {PROVISION}",
+               refused=("CRAFTKIT_ADMIN_KEY", "set the admin key Craftkit issued for this account"),
+               accepted=lambda status: status < 500,
+               accepted_text="accepted (dry run, nothing provisioned)")
 
 
 def check_account_key(report: Report, api: AccountApi) -> None:
     """Report whether Craftkit accepts the account key (it lists one project)."""
+    _check_key(report, api.check, "account key", f"GET {PROJECTS}",
+               refused=("CRAFTKIT_ACCOUNT_KEY",
+                        "set an account key (ck_acct_...) from Craftkit's dashboard"),
+               accepted=lambda status: status == 200,
+               accepted_text="accepted (listed projects, nothing changed)")
+
+
+def _check_key(report: Report, check: Callable[[], int], name: str, endpoint: str, *,
+               refused: tuple[str, str], accepted: Callable[[int], bool],
+               accepted_text: str) -> None:
+    """Report what Craftkit answered a key's check: accepted, refused, wrong URL or down."""
     try:
-        status = api.check()
+        status = check()
     except BffError as error:
-        report.fail("account key", error.message, "retry when Craftkit is reachable")
+        report.fail(name, error.message, "retry when Craftkit is reachable")
         return
     if status in (404, 405):
-        _wrong_base_url(report, "account key", f"GET {PROJECTS}", status)
+        _wrong_base_url(report, name, endpoint, status)
     elif status in (401, 403):
-        report.fail("account key", f"Craftkit refused CRAFTKIT_ACCOUNT_KEY ({status})",
-                    "set an account key (ck_acct_...) from Craftkit's dashboard")
-    elif status != 200:
-        report.fail("account key", f"Craftkit answered {status}", "retry later")
+        variable, fix = refused
+        report.fail(name, f"Craftkit refused {variable} ({status})", fix)
+    elif not accepted(status):
+        report.fail(name, f"Craftkit answered {status}", "retry later")
     else:
-        report.ok("account key", "accepted (listed projects, nothing changed)")
+        report.ok(name, accepted_text)
 
 
 def _wrong_base_url(report: Report, check: str, endpoint: str, status: int) -> None:

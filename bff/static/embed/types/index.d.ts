@@ -1,6 +1,6 @@
 // Types of @craftkit-bff/embed: the <craftkit-embed> element, define(), mount() and the
 // craftkit:* events. Nothing global is declared here: the opt-in global.d.ts adds the tag to
-// HTMLElementTagNameMap, react.d.ts adds it to React's JSX. tests/element checks this file
+// HTMLElementTagNameMap, react.d.ts adds it to React's JSX. tests/browser/element checks this file
 // against the JavaScript with the TypeScript compiler.
 
 /** What the embed shows: the template builder (create/edit), a form to fill, or a viewer. */
