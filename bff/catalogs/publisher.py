@@ -29,6 +29,7 @@ from ..errors import (
     UpstreamRejected,
     UpstreamUnavailable,
 )
+from ..ops import tracing
 from .file import CatalogFile
 from .ledger import CatalogLedger
 
@@ -147,7 +148,9 @@ class CatalogPublisher:
 
     def _publish(self, client: TenantClient, org_id: str) -> None:
         try:
-            client.post(ENDPOINT, self.catalog.publish_body())
+            with tracing.span("craftkit.catalog.publish", org=org_id,
+                              catalog=self.catalog.name, version=self.version):
+                client.post(ENDPOINT, self.catalog.publish_body())
         except UpstreamRejected as error:
             log.error("Craftkit refused catalog %s (version %s) for org %s: status=%s code=%s",
                       self.catalog.name, self.version, org_id, error.status,

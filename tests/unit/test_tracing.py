@@ -1,6 +1,7 @@
 """Traces: a W3C traceparent on every call to Craftkit, continuing the browser's trace when it
 sent a valid one; and, with CRAFTKIT_OTEL, OpenTelemetry spans for the request, the key
-resolution and each upstream call (recorded by the SDK's in-memory exporter), never a secret."""
+resolution, each upstream call and each catalog publish (recorded by the SDK's in-memory
+exporter), never a secret."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from bff import ConfigError, create_app
 from bff.ops import tracing
 from bff.upstream import Upstream
+from tests.support.catalogs import CATALOG, catalog_file
 from tests.support.craftkit_mock import (
     BASE,
     SECRETS,
@@ -130,6 +132,22 @@ def test_spans_for_the_request_its_key_and_each_call_to_craftkit(spans, upstream
     sent = sent_traceparents(upstream)[1]
     assert (int(sent[1], 16), int(sent[2], 16)) == (session.context.trace_id,
                                                     session.context.span_id)
+
+
+def test_a_catalog_publish_is_a_span_of_the_request_with_its_own_call(config, spans, upstream,
+                                                                     tmp_path):
+    app = create_app({**config, "CRAFTKIT_OTEL": "true",
+                      "CRAFTKIT_CATALOG_FILE": catalog_file(tmp_path)})
+    _, finished = spans
+    upstream.post(BASE + "/v1/embed/catalogs", status=201, json={})
+    assert mint(app.test_client(), upstream).status_code == 200
+    named = by_name(finished)
+    publish = named["craftkit.catalog.publish"]
+    assert publish.parent.span_id == named["POST /api/craftkit/session"].context.span_id
+    assert named["POST /v1/embed/catalogs"].parent.span_id == publish.context.span_id
+    assert dict(publish.attributes) == {
+        "craftkit.org": "org-a", "craftkit.catalog": CATALOG["name"],
+        "craftkit.version": app.extensions["craftkit_bff"].catalogs.version}
 
 
 def test_no_span_carries_a_key_or_a_token(spans, upstream):
