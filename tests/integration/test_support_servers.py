@@ -1,15 +1,17 @@
-"""The test servers themselves (tests/support/servers.py): they stop at once when told."""
+"""The test servers themselves (tests/support/servers.py): they stop at once when told, and
+a server process that dies at start is reported, not hidden."""
 
 from __future__ import annotations
 
 import socket
+import sys
 import time
 
 import pytest
 import requests
 from flask import Flask
 
-from tests.support.servers import RawSocketServer, WsgiServer, serve_app
+from tests.support.servers import RawSocketServer, WsgiServer, free_port, run_process, serve_app
 
 
 class Greeter(RawSocketServer):
@@ -61,3 +63,12 @@ def test_a_raw_socket_server_listens_again_on_its_port():
         server.listen_again()
         with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
             assert (server.port, client.recv(5)) == (port, b"hello")
+
+
+def test_a_process_that_exits_before_it_is_ready_is_reported_with_its_output():
+    # Its process group is gone by the time the stop runs: that must neither hide the
+    # report nor leave the output file open (a warning a later test would fail on).
+    command = [sys.executable, "-c", "print('bad settings'); raise SystemExit(3)"]
+    with pytest.raises(RuntimeError, match="exited with 3:\nbad settings"):
+        with run_process(command, {}, f"http://127.0.0.1:{free_port()}/"):
+            pass

@@ -98,14 +98,24 @@ def run_process(args: list[str], env: dict[str, str], ready_url: str,
         _wait_until_up(process, ready_url, timeout, output)
         yield process
     finally:
+        try:
+            _stop_group(process)
+        finally:
+            if owned:
+                output.close()
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop the process and its children by its own id (already gone is fine)."""
+    try:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
-        if owned:
-            output.close()
+    except ProcessLookupError:  # it exited before it was ready, and its group with it
+        process.wait(5)
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, timeout: float, output) -> None:
