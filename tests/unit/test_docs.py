@@ -30,7 +30,6 @@ EXAMPLES = {
     "examples/nextjs/next.config.mjs": "docs/nextjs.md",
     "examples/nextjs/app/documents/page.tsx": "docs/nextjs.md",
     "examples/nextjs/app/documents/TemplateBuilder.tsx": "docs/embedding.md",
-    "tests/browser/element/types/react-example.tsx": "docs/embedding.md",
 }
 
 

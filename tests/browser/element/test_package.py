@@ -21,7 +21,9 @@ from .tooling import (
 )
 
 TYPE_TESTS = Path(__file__).parent / "types"
-CONSUMER_FILES = ("consumer.ts", "react-example.tsx", "react-props.tsx")
+# The React component is the Next.js example's own file (shown in docs/embedding.md).
+REACT_EXAMPLE = ROOT / "examples" / "nextjs" / "app" / "documents" / "TemplateBuilder.tsx"
+CONSUMER_FILES = (TYPE_TESTS / "consumer.ts", REACT_EXAMPLE, TYPE_TESTS / "react-props.tsx")
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +98,8 @@ def test_the_packed_types_resolve_for_a_nodenext_typescript_app(packed, tmp_path
     (tmp_path / "package.json").write_text('{"type": "module", "private": true}')
     source = tmp_path / "src"
     source.mkdir()
-    for name in CONSUMER_FILES:
-        shutil.copy(TYPE_TESTS / name, source / name)
+    for path in CONSUMER_FILES:
+        shutil.copy(path, source / path.name)
     (tmp_path / "tsconfig.json").write_text(json.dumps({
         "compilerOptions": {
             "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022",
