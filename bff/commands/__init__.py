@@ -1,7 +1,8 @@
 """The craftkit-bff command line: serve the BFF, run the emulator or the demo, and operate.
 
 - ``serve`` (``bff.serving``), ``emulator``, ``demo``: run something;
-- ``doctor``: check a deployment (``doctor``, ``checks``, ``report``);
+- ``doctor``: check a deployment (``doctor``, ``checks``, ``store_checks`` for the key
+  store, ``report``);
 - ``tenants``: the tenant lifecycle (``tenants``, over the ``bff.tenants`` Python API);
 - ``catalogs``: publish the catalog file to every org (resumable), each org's version.
 

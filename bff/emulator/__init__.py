@@ -6,8 +6,9 @@
   ``dashboard_api`` (what Craftkit's dashboard does, e.g. switching embed mode on),
   ``faults`` (knobs that drop or hold answers, for the tests) and ``knobs`` (what Craftkit
   does on its own: rotate an org's key, lose a project's catalogs; count publishes);
-- records and rules: ``store`` (SQLite), ``*_records``, ``provisioning``, ``publishing``,
-  ``session_tokens``, ``session_request``, ``catalog_schema``, ``fields``, ``permissions``,
+- records and rules: ``store`` (SQLite) and ``schema`` (its tables), ``*_records``,
+  ``provisioning``, ``publishing``, ``session_tokens``, ``session_request``,
+  ``catalog_schema``, ``fields``, ``permissions``,
   ``embed_mode``, ``pagination``, ``pdf``; plumbing: ``config``, ``auth``, ``bodies``,
   ``errors``, ``crypto``, ``clock``.
 
